@@ -1,0 +1,179 @@
+"""The adapter protocol: what a model module provides, scenario by scenario.
+
+A *model* is one way of writing the seed's scenarios (bare asyncio tasks, ``gather``,
+``asyncio.TaskGroup``, a Trio nursery, ...). It is a plain module with a module-level
+``MODEL: ModelInfo`` and one async function per scenario below. A scenario the model
+cannot express is left out of the module and named in ``ModelInfo.unsupported`` with
+the reason; the suite reports it as *unsupported*, which is not the same as *failing*.
+
+Every callable the harness hands to a scenario is an async function taking no arguments
+(the services are bound already), so models never see the harness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, TypeVar
+
+Backend = Literal["asyncio", "trio"]
+"""The event loops a model can run on."""
+
+BACKENDS: tuple[Backend, ...] = ("asyncio", "trio")
+
+T = TypeVar("T")
+AsyncFn = Callable[[], Awaitable[Any]]
+"""A child's body: an async function of no arguments."""
+
+SCENARIOS: tuple[str, ...] = (
+    "load_dashboard",
+    "run_scope",
+    "fetch_all",
+    "run_shedded",
+    "wait_then_spawn",
+    "spawn_then_wait",
+    "cause_of_cancel",
+    "flusher",
+    "check_all",
+)
+"""Scenario function names, in seed order (T1, T2, T3, T5, T6 bad, T6 fixed, T7, T8, T9)."""
+
+
+class Unsupported(Exception):
+    """Raised when a model cannot express a scenario; the suite records *unsupported*."""
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """T1's result: the three fetched parts, in a fixed order."""
+
+    user: object
+    posts: object
+    stats: object
+
+
+class DashboardAPI(Protocol):
+    """T1's three services. Each call may take time, fail, or be cancelled."""
+
+    async def fetch_user(self, user_id: str) -> object:
+        """Fetch the user record."""
+        ...
+
+    async def fetch_posts(self, user_id: str) -> object:
+        """Fetch the user's posts."""
+        ...
+
+    async def fetch_stats(self, user_id: str) -> object:
+        """Fetch the user's stats."""
+        ...
+
+
+class Scope(Protocol):
+    """T2's scope as the body sees it."""
+
+    def spawn(self, fn: AsyncFn) -> None:
+        """Start ``fn()`` as a child bound to the scope's lifetime."""
+        ...
+
+
+class Flusher(Protocol):
+    """T8's daemon handle."""
+
+    async def stop(self) -> None:
+        """Stop the flusher; return only after its loop has exited. Idempotent."""
+        ...
+
+
+class ModelModule(Protocol):
+    """What a model module looks like to the type checker (scenarios are optional)."""
+
+    MODEL: ModelInfo
+
+
+# The scenario signatures, as documentation and for type-checking models:
+
+
+class LoadDashboard(Protocol):
+    """T1: fan out the three fetches; cancel the siblings if one fails."""
+
+    async def __call__(self, api: DashboardAPI, user_id: str) -> Dashboard: ...  # noqa: D102
+
+
+class RunScope(Protocol):
+    """T2: run ``body(scope)``; every child it spawns is joined before returning."""
+
+    async def __call__(self, body: Callable[[Scope], Awaitable[None]]) -> None: ...  # noqa: D102
+
+
+class FetchAll(Protocol):
+    """T3: ``fetch(url)`` for every url, at most ``limit`` in flight, results in input order."""
+
+    async def __call__(  # noqa: D102
+        self, fetch: Callable[[str], Awaitable[T]], urls: Sequence[str], limit: int
+    ) -> list[T]: ...
+
+
+class RunShedded(Protocol):
+    """T5: try-spawn every job with at most ``limit`` running; return (accepted, dropped)."""
+
+    async def __call__(self, jobs: Sequence[AsyncFn], limit: int) -> tuple[int, int]: ...  # noqa: D102
+
+
+class SpawnAround(Protocol):
+    """T6: ``wait_then_spawn`` is the bug as the model lets one write it; ``spawn_then_wait``
+    is the fix."""
+
+    async def __call__(self, work: AsyncFn) -> None: ...  # noqa: D102
+
+
+class CauseOfCancel(Protocol):
+    """T7: run ``failing`` and ``sibling`` together.
+
+    When ``sibling`` is cancelled because ``failing`` raised, call ``report(cause)`` with
+    the cause as the sibling can obtain it through the model. After the group ended,
+    return the cause as the caller can obtain it (``None`` if it cannot); the failure
+    itself must not be swallowed: re-raise it, bare or in a group, *unless* the model
+    returns it as the cause.
+    """
+
+    async def __call__(  # noqa: D102
+        self, failing: AsyncFn, sibling: AsyncFn, report: Callable[[object], None]
+    ) -> object: ...
+
+
+class MakeFlusher(Protocol):
+    """T8: an async context manager that starts a daemon calling ``flush()`` every
+    ``interval`` seconds and yields a :class:`Flusher`."""
+
+    def __call__(  # noqa: D102
+        self, interval: float, flush: AsyncFn
+    ) -> AbstractAsyncContextManager[Flusher]: ...
+
+
+class CheckAll(Protocol):
+    """T9: run every check concurrently, wait for all, surface *every* error."""
+
+    async def __call__(self, checks: Sequence[AsyncFn]) -> None: ...  # noqa: D102
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A model's identity card.
+
+    Attributes:
+        name: registry key, e.g. ``"taskgroup"``.
+        title: what a reader calls it, e.g. ``"asyncio.TaskGroup"``.
+        backends: the event loops its code runs on.
+        summary: one paragraph for the site.
+        unsupported: scenario name -> why the model cannot express it.
+        control: True for a model that is *meant* to break (the seed's given programs,
+            the suite's deliberately broken programs).
+    """
+
+    name: str
+    title: str
+    backends: tuple[Backend, ...]
+    summary: str
+    unsupported: Mapping[str, str] = field(default_factory=dict)
+    control: bool = False

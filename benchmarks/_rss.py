@@ -1,0 +1,59 @@
+"""Peak RSS with many parked tasks, in a fresh process so nothing else pollutes it.
+
+Run as ``python -m benchmarks._rss ROW FLAVOR N``: prints one JSON object with the peak
+resident set size (``ru_maxrss``) before and after parking ``N`` children in one group
+of ``ROW`` on ``FLAVOR``. "Before" is after imports and a small warm-up fan-out, so the
+difference is what the parked tasks cost; the peak itself is reported too.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+
+from benchmarks._drivers import FLAVORS, Flavor, make_driver
+from benchmarks._rows import find_row
+from benchmarks._work import Fanout
+
+
+def _maxrss_kib() -> int:
+    # Linux reports KiB (macOS reports bytes; this project's CI is Linux).
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def measure(row_id: str, flavor: Flavor, n: int) -> dict[str, float]:
+    """Park ``n`` children of ``row_id`` on ``flavor``; the peak RSS before and after."""
+    row = find_row(row_id)
+    driver = make_driver(flavor)
+    try:
+        warm = Fanout(driver, row, 100)
+        driver.run(warm.arm)
+        driver.run(warm.check, driver.run(warm.fire))
+        fan = Fanout(driver, row, n)
+        before = _maxrss_kib()
+        driver.run(fan.arm)
+        after = _maxrss_kib()
+        driver.run(fan.check, driver.run(fan.fire))
+    finally:
+        driver.close()
+    return {
+        "n": n,
+        "maxrss_before_kib": before,
+        "maxrss_kib": after,
+        "bytes_per_task": (after - before) * 1024 / n,
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Command line: ROW FLAVOR N."""
+    if len(argv) != 3 or argv[1] not in FLAVORS or not argv[2].isdigit():
+        print(f"usage: python -m benchmarks._rss ROW {{{'|'.join(FLAVORS)}}} N", file=sys.stderr)
+        return 2
+    flavor: Flavor = argv[1]  # type: ignore[assignment]  # checked against FLAVORS above
+    print(json.dumps(measure(argv[0], flavor, int(argv[2]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,37 @@
+"""Spawn+join of N trivial children; the driver's no-op round; the floor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks._drivers import Driver, Flavor, noop
+from benchmarks._work import check_spawn_join, child, floor_coroutines
+from benchmarks.conftest import Bench, Case
+
+DriverFor = Any  # the `drivers` fixture: Callable[[Flavor], Driver]
+
+
+def test_noop_round(bench: Bench, drivers: DriverFor, flavor: Flavor) -> None:
+    """What one hand-off into the loop costs; subtracted from per-task figures."""
+    driver: Driver = drivers(flavor)
+    bench.info(scenario="noop", row="driver", title="no-op round", kind="driver", flavor=flavor,
+               n=1, unit="round")  # fmt: skip
+    bench.time(lambda: driver.run(noop))
+
+
+def test_floor_coroutines(bench: Bench, n: int) -> None:
+    """The floor: create and drive N trivial coroutines with send(None), no scheduler."""
+    bench.info(scenario="spawn_join", row="floor:send", title="floor: coro.send(None), no loop",
+               kind="floor", flavor="none", n=n, unit="task")  # fmt: skip
+    bench.time(lambda: floor_coroutines(n))
+
+
+def test_spawn_join(bench: Bench, drivers: DriverFor, spawn_case: Case, n: int) -> None:
+    """N trivial children spawned into one group and joined."""
+    row, driver = spawn_case.row, drivers(spawn_case.flavor)
+    spawn_n = row.spawn_n
+    assert spawn_n is not None
+    driver.run(check_spawn_join, row, n)
+    bench.info(scenario="spawn_join", row=row.id, title=row.title, kind=row.kind,
+               flavor=spawn_case.flavor, n=n, unit="task")  # fmt: skip
+    bench.time(lambda: driver.run(spawn_n, n, child))

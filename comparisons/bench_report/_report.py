@@ -1,0 +1,389 @@
+"""Markdown tables and SVG charts from one run; a comparison of two runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from comparisons.bench_report import _svg
+from comparisons.bench_report._data import (
+    FLOOR,
+    MODEL_FOR_FLAVOR,
+    NATIVE_FOR_FLAVOR,
+    TASKGROUP,
+    Entry,
+    Figure,
+    ReportError,
+    Run,
+    median_spread,
+    ratio,
+)
+
+TIMED = (
+    ("spawn_join", "Spawn + join of N trivial children", "µs per task"),
+    ("cancel_fanout", "Cancellation fan-out: one child fails, N parked siblings", "µs per sibling"),
+    ("t1_dashboard", "T1: load_dashboard, three instant fetches", "µs per dashboard"),
+    ("t3_instant", "T3: fetch_all, instant fetches, limit 16", "µs per item"),
+    ("t3_http", "T3: fetch_all against a loopback HTTP server, limit 16", "µs per item"),
+    ("t5_shed", "T5: run_shedded, instant jobs, limit 4", "µs per submitted job"),
+)
+KIND_ORDER = {"model": 0, "native": 1, "floor": 2}
+FLAVOR_ORDER = {"asyncio": 0, "asyncio+uvloop": 1, "trio": 2, "none": 3}
+HEADLINE_N = 10_000
+
+
+def _us(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    us = seconds * 1e6
+    return f"{us:.3g}" if abs(us) < 1000 else f"{us:,.0f}"
+
+
+def _x(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def _ordered(entries: Sequence[Entry]) -> list[Entry]:
+    first = {row: i for i, row in reversed(list(enumerate(e.row for e in entries)))}
+    return sorted(
+        entries,
+        key=lambda e: (KIND_ORDER.get(e.kind, 9), first[e.row], FLAVOR_ORDER.get(e.flavor, 9)),
+    )
+
+
+def _label(e: Entry) -> str:
+    return f"{e.title} · {e.flavor}" if e.flavor != "none" else e.title
+
+
+# -- references --------------------------------------------------------------------------
+
+
+def _taskgroup_ref(run: Run, e: Entry) -> Entry | None:
+    return run.find(e.scenario, TASKGROUP, "asyncio", e.n) or run.find(
+        e.scenario, "taskgroup", "asyncio", e.n
+    )
+
+
+def _native_ref(run: Run, e: Entry) -> Entry | None:
+    if e.flavor not in NATIVE_FOR_FLAVOR:
+        return None
+    return run.find(e.scenario, NATIVE_FOR_FLAVOR[e.flavor], e.flavor, e.n) or run.find(
+        e.scenario, MODEL_FOR_FLAVOR[e.flavor], e.flavor, e.n
+    )
+
+
+def _floor_ref(run: Run, e: Entry) -> Entry | None:
+    return run.find(e.scenario, FLOOR, "none", e.n)
+
+
+def _per(run: Run, e: Entry | None) -> float | None:
+    return None if e is None else run.per_unit(e).median
+
+
+# -- header ------------------------------------------------------------------------------
+
+
+def header(run: Run) -> list[str]:
+    """Where, on what and how the run was made."""
+    m, meta = run.machine, run.meta
+    extra = m.get("joinery", {})
+    cpu = m.get("cpu", {})
+    packages = ", ".join(f"{k} {v}" for k, v in extra.get("packages", {}).items() if v)
+    commit = run.commit.get("id", "?")[:12] + (" (dirty)" if run.commit.get("dirty") else "")
+    sizes = ", ".join(f"{k}={v}" for k, v in meta.get("sizes", {}).items())
+    return [
+        f"# Benchmarks: {meta.get('profile', '?')} profile",
+        "",
+        f"Generated from `{Path(run.path).name}` (run of {run.datetime}, commit {commit}).",
+        "",
+        f"- **Machine:** {m.get('node', '?')}, {cpu.get('brand_raw') or m.get('processor') or '?'}"
+        f", {extra.get('cpus', cpu.get('count', '?'))} CPUs, {extra.get('platform', m.get('system'))}",
+        f"- **Python:** {m.get('python_implementation', '?')} {m.get('python_version', '?')}"
+        f" ({m.get('python_compiler', '?')})",
+        f"- **Libraries:** {packages}",
+        f"- **Sizes:** {sizes}",
+        f"- **Method:** {meta.get('method', '?')} Each figure is the median over rounds; the "
+        "spread is the interquartile range (q1–q3) of the rounds.",
+        "",
+    ]
+
+
+def overhead_table(run: Run) -> list[str]:
+    """The no-op round per loop: what is subtracted."""
+    out = ["## Loop hand-off (subtracted)", "", "| loop | no-op round µs | spread | rounds |",
+           "|---|---:|---|---:|"]  # fmt: skip
+    for e in _ordered(run.scenario("noop")):
+        out.append(f"| {e.flavor} | {_us(e.median)} | {_us(e.q1)}–{_us(e.q3)} | {e.rounds} |")
+    return [*out, ""]
+
+
+def models_table(run: Run) -> list[str]:
+    """Which models were measured, which were skipped and why."""
+    out = ["## Models", "", "| model | title | backends | not measured |", "|---|---|---|---|"]
+    for m in run.meta.get("models", []):
+        why = m.get("skipped") or "; ".join(
+            f"{k}: {v}" for k, v in (m.get("unsupported") or {}).items()
+        )
+        backends = ", ".join(m.get("backends") or []) or "—"
+        out.append(f"| {m['name']} | {m.get('title') or '—'} | {backends} | {why or '—'} |")
+    skipped = run.meta.get("skipped") or []
+    if skipped:
+        out += ["", "Skipped benchmarks:", ""]
+        out += [f"- `{s['id']}`: {s['reason']}" for s in skipped]
+    return [*out, ""]
+
+
+# -- timed scenarios ---------------------------------------------------------------------
+
+
+def _extra_columns(e: Entry) -> list[str]:
+    if e.scenario == "t3_http":
+        stats = e.extra.get("server_stats") or []
+        peak = max((s["max_inflight"] for s in stats), default=None)
+        conns = e.extra.get("client_connections") or []
+        limit = e.extra.get("limit", 16)
+        mark = "" if peak is None else (" ✓" if peak <= limit else " ✗ over the limit")
+        return [f"{peak}{mark}", str(max(conns, default=0))]
+    if e.scenario == "t5_shed":
+        return [f"{e.extra.get('accepted', '—')} / {e.extra.get('dropped', '—')}"]
+    return []
+
+
+def _extra_headers(scenario: str) -> list[str]:
+    if scenario == "t3_http":
+        return ["server max in flight", "connections"]
+    if scenario == "t5_shed":
+        return ["accepted / dropped"]
+    return []
+
+
+def timed_table(run: Run, entries: Sequence[Entry], unit: str) -> list[str]:
+    """One table: per-unit median, spread, and the three ratios."""
+    if not entries:
+        return []
+    extra = _extra_headers(entries[0].scenario)
+    cols = [
+        "row", "loop", unit, "spread", "× asyncio.TaskGroup", "× native group, same loop",
+        "× floor", "rounds", *extra,
+    ]  # fmt: skip
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * 2 + "---:|" * 6 + "---|" * len(extra)]
+    for e in _ordered(entries):
+        f = run.per_unit(e)
+        mine = f.median
+        cells = [
+            e.title, e.flavor, _us(mine), f"{_us(f.low)}–{_us(f.high)}",
+            _x(ratio(mine, _per(run, _taskgroup_ref(run, e)))),
+            _x(ratio(mine, _per(run, _native_ref(run, e)))),
+            _x(ratio(mine, _per(run, _floor_ref(run, e)))),
+            str(e.rounds), *_extra_columns(e),
+        ]  # fmt: skip
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def _bars(run: Run, entries: Sequence[Entry]) -> list[_svg.Bar]:
+    out = []
+    for e in _ordered(entries):
+        f = run.per_unit(e)
+        out.append(_svg.Bar(_label(e), f.median * 1e6, f.low * 1e6, f.high * 1e6, e.kind))
+    return out
+
+
+def _scaling(run: Run, entries: Sequence[Entry]) -> list[_svg.Series]:
+    series: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    label: dict[tuple[str, str], Entry] = {}
+    for e in _ordered(entries):
+        series.setdefault((e.row, e.flavor), []).append((e.n, run.per_unit(e).median * 1e6))
+        label[(e.row, e.flavor)] = e
+    return [
+        _svg.Series(_label(label[k]), pts, dashed=label[k].kind == "floor")
+        for k, pts in series.items()
+    ]
+
+
+def timed_sections(run: Run, charts: dict[str, str]) -> list[str]:
+    """Every timed scenario: tables (per N for spawn+join) and charts."""
+    out: list[str] = []
+    for scenario, title, unit in TIMED:
+        entries = run.scenario(scenario)
+        if not entries:
+            continue
+        out += [f"## {title}", ""]
+        if scenario == "t3_http":
+            delay = entries[0].extra.get("server_delay_s")
+            out += [
+                f"The server answers each item after {delay} s and counts requests in flight "
+                "itself; `server max in flight` is its maximum over the rounds.",
+                "",
+            ]
+        ns = sorted({e.n for e in entries})
+        for n in ns:
+            group = [e for e in entries if e.n == n]
+            if len(ns) > 1:
+                out += [f"### N = {n:,}", ""]
+            out += timed_table(run, group, unit)
+        name = f"{scenario}.svg"
+        at = HEADLINE_N if HEADLINE_N in ns else ns[-1]
+        shown = [e for e in entries if e.n == at]
+        charts[name] = _svg.bars(f"{title} (N = {at:,})", unit, _bars(run, shown))
+        out += [f"![{title}]({name})", ""]
+        if len(ns) > 1:
+            scaling = f"{scenario}_scaling.svg"
+            charts[scaling] = _svg.lines(
+                f"{title}: cost per task as N grows", "N", unit, _scaling(run, entries)
+            )
+            out += [f"![{title}: scaling]({scaling})", ""]
+    return out
+
+
+# -- memory ------------------------------------------------------------------------------
+
+
+def _memory_figure(e: Entry) -> Figure:
+    if e.scenario == "parked_memory":
+        return median_spread(e.extra.get("bytes_per_task") or [])
+    return median_spread(s["bytes_per_task"] for s in e.extra.get("rss") or [])
+
+
+def _memory_ref(run: Run, e: Entry, ref: Callable[[Run, Entry], Entry | None]) -> float | None:
+    other = ref(run, e)
+    return None if other is None else _memory_figure(other).median
+
+
+def memory_sections(run: Run, charts: dict[str, str]) -> list[str]:
+    """tracemalloc bytes per parked task; peak RSS of a process parking N tasks."""
+    out: list[str] = []
+    for scenario, title in (
+        ("parked_memory", "Memory per parked task (tracemalloc)"),
+        ("parked_rss", "Peak RSS with N parked tasks (fresh process)"),
+    ):
+        entries = _ordered(run.scenario(scenario))
+        if not entries:
+            continue
+        n = entries[0].n
+        rss = scenario == "parked_rss"
+        cols = ["row", "loop", "bytes per task", "range", "× asyncio.TaskGroup",
+                "× native group, same loop", "samples"] + (["peak RSS MiB"] if rss else [])  # fmt: skip
+        out += [f"## {title}, N = {n:,}", "", "| " + " | ".join(cols) + " |",
+                "|---|---|" + "---:|" * (len(cols) - 2)]  # fmt: skip
+        bars = []
+        for e in entries:
+            f = _memory_figure(e)
+            samples = e.extra.get("bytes_per_task") or e.extra.get("rss") or []
+            cells = [
+                e.title, e.flavor, f"{f.median:,.0f}", f"{f.low:,.0f}–{f.high:,.0f}",
+                _x(ratio(f.median, _memory_ref(run, e, _taskgroup_ref))),
+                _x(ratio(f.median, _memory_ref(run, e, _native_ref))), str(len(samples)),
+            ]  # fmt: skip
+            if rss:
+                peak = max(s["maxrss_kib"] for s in e.extra["rss"]) / 1024
+                cells.append(f"{peak:,.1f}")
+            out.append("| " + " | ".join(cells) + " |")
+            bars.append(_svg.Bar(_label(e), f.median, f.low, f.high, e.kind))
+        charts[f"{scenario}.svg"] = _svg.bars(f"{title}, N = {n:,}", "bytes per task", bars)
+        out += ["", f"![{title}]({scenario}.svg)", ""]
+    return out
+
+
+# -- headline ----------------------------------------------------------------------------
+
+
+def headline(run: Run) -> list[str]:
+    """One table to quote: every model and native group against asyncio.TaskGroup and the floor."""
+    spawn = run.scenario("spawn_join")
+    if not spawn:
+        return []
+    ns = sorted({e.n for e in spawn})
+    n = HEADLINE_N if HEADLINE_N in ns else ns[-1]
+    out = [
+        "## Headline",
+        "",
+        f"Spawn + join at N = {n:,}, the cancellation fan-out and the memory per parked task, "
+        "each as a ratio to asyncio.TaskGroup on plain asyncio (and, for spawn + join, to the "
+        "floor: the same coroutines driven with no scheduler).",
+        "",
+        "| row | loop | spawn+join µs/task | × asyncio.TaskGroup | × native group | × floor "
+        "| cancel × asyncio.TaskGroup | memory × asyncio.TaskGroup |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for e in _ordered([e for e in spawn if e.n == n and e.kind in ("model", "native")]):
+        mine = run.per_unit(e).median
+        cancel = next((c for c in run.scenario("cancel_fanout") if c.row == e.row
+                       and c.flavor == e.flavor), None)  # fmt: skip
+        memory = next((c for c in run.scenario("parked_memory") if c.row == e.row
+                       and c.flavor == e.flavor), None)  # fmt: skip
+        cancel_x = None if cancel is None else ratio(_per(run, cancel), _per(run, _taskgroup_ref(run, cancel)))
+        memory_x = None
+        if memory is not None:
+            memory_x = ratio(_memory_figure(memory).median, _memory_ref(run, memory, _taskgroup_ref))
+        cells = [
+            e.title, e.flavor, _us(mine),
+            _x(ratio(mine, _per(run, _taskgroup_ref(run, e)))),
+            _x(ratio(mine, _per(run, _native_ref(run, e)))),
+            _x(ratio(mine, _per(run, _floor_ref(run, e)))),
+            _x(cancel_x), _x(memory_x),
+        ]  # fmt: skip
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+# -- entry points ------------------------------------------------------------------------
+
+
+def render(run: Run) -> tuple[str, dict[str, str]]:
+    """The markdown report and its charts (file name -> SVG text)."""
+    charts: dict[str, str] = {}
+    body = (
+        header(run)
+        + headline(run)
+        + timed_sections(run, charts)
+        + memory_sections(run, charts)
+        + overhead_table(run)
+        + models_table(run)
+    )
+    return "\n".join(body), charts
+
+
+def write(run: Run, out_dir: Path) -> list[Path]:
+    """Write ``report.md`` and the charts into ``out_dir``; return the paths written."""
+    text, charts = render(run)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / "report.md"]
+    written[0].write_text(text)
+    for name, svg in charts.items():
+        (out_dir / name).write_text(svg)
+        written.append(out_dir / name)
+    return written
+
+
+def _figure_of(run: Run, e: Entry) -> tuple[float, str]:
+    if e.scenario in ("parked_memory", "parked_rss"):
+        return _memory_figure(e).median, "bytes/task"
+    return run.per_unit(e).median * 1e6, f"µs/{e.unit}"
+
+
+def compare(old: Run, new: Run) -> str:
+    """A markdown table of every benchmark both runs have: old, new, new / old."""
+    rows: list[str] = [
+        f"# Benchmark comparison: `{Path(new.path).name}` against `{Path(old.path).name}`",
+        "",
+        "Per-unit medians (loop hand-off subtracted); below 1× the new run is faster or smaller.",
+        "",
+        "| scenario | row | loop | N | unit | old | new | new / old |",
+        "|---|---|---|---:|---|---:|---:|---:|",
+    ]
+    common = 0
+    for e in new.entries:
+        if e.scenario == "noop":
+            continue
+        before = old.find(*e.key)
+        if before is None:
+            continue
+        common += 1
+        (a, unit), (b, _) = _figure_of(old, before), _figure_of(new, e)
+        rows.append(
+            f"| {e.scenario} | {e.title} | {e.flavor} | {e.n:,} | {unit} | {a:,.3g} | {b:,.3g} "
+            f"| {_x(ratio(b, a))} |"
+        )
+    if not common:
+        raise ReportError(f"{old.path} and {new.path} have no benchmark in common")
+    return "\n".join(rows) + "\n"

@@ -21,7 +21,7 @@ from typing import Any, Generic, TypeVar
 import trio
 import trio.testing
 
-from joinery.harness._backends import AsyncioOps, LoopOps, Outcome, TrioOps
+from joinery.harness._backends import AsyncioOps, LoopOps, Mode, Outcome, TrioOps
 from joinery.harness._services import CallRecord, FakeService, Journal, Script
 from joinery.harness._virtual_loop import new_virtual_loop
 from joinery.models import Backend
@@ -89,7 +89,9 @@ class Lab:
         """
         if cancel_after is not None and timeout_after is not None:
             raise ValueError("observe() takes cancel_after or timeout_after, not both")
-        mode = "cancel" if cancel_after is not None else "timeout" if timeout_after else "none"
+        mode: Mode = (
+            "cancel" if cancel_after is not None else "timeout" if timeout_after else "none"
+        )
         return await self.ops.observe(
             lambda: fn(*args),
             hang_after=hang_after,
@@ -284,7 +286,9 @@ def _trio_leftovers() -> list[str]:
                     found.append(f"trio task {child.name!r}")
                 walk(child)
 
-    walk(trio.lowlevel.current_root_task())
+    root = trio.lowlevel.current_root_task()
+    if root is not None:
+        walk(root)
     return found
 
 
@@ -297,5 +301,3 @@ def _is_trio_internal(task: trio.lowlevel.Task) -> bool:
 def finite(x: float) -> float | None:
     """``x``, or None for NaN/inf (JSON has neither)."""
     return x if math.isfinite(x) else None
-
-

@@ -1,6 +1,6 @@
-"""An asyncio event loop on a virtual clock: trio's ``MockClock(autojump_threshold=0)``
-for asyncio.
+"""An asyncio event loop on a virtual clock.
 
+It is trio's ``MockClock(autojump_threshold=0)`` for asyncio.
 When every task is blocked and the next thing due is a timer, the loop jumps its clock
 to that timer instead of sleeping. Verdicts then depend on the order of events, never on
 how fast the machine is:

@@ -26,7 +26,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeVar
 
 import trio
-
 from joinery.models import Backend
 
 Flavor = Literal["asyncio", "asyncio+uvloop", "trio"]
@@ -51,21 +50,32 @@ def backend_of(flavor: Flavor) -> Backend:
 
 
 class Background:
-    """A job started in the driver's loop that a later round awaits."""
+    """A job started in the driver's loop that a later round awaits (or cancels)."""
 
     def __init__(self) -> None:
         self._done: asyncio.Event | trio.Event | None = None
+        self._cancel: Callable[[], object] | None = None
         self._value: Any = None
         self._error: BaseException | None = None
         self.finished = False
+        self.cancelled = False
 
     def _finish(self, value: Any, error: BaseException | None) -> None:
         self._value, self._error, self.finished = value, error, True
         assert self._done is not None
         self._done.set()
 
+    def cancel(self) -> None:
+        """Cancel the job from outside (its own code sees the backend's cancellation)."""
+        assert self._cancel is not None
+        self.cancelled = True
+        self._cancel()
+
     async def wait(self) -> Any:
-        """Wait for the job; return its value or raise its exception."""
+        """Wait for the job; return its value or raise its exception.
+
+        A job ended by :meth:`cancel` returns None: the cancellation was ours.
+        """
         assert self._done is not None
         await self._done.wait()
         if self._error is not None:
@@ -111,32 +121,34 @@ class AsyncioDriver(Driver):
         # Keep background tasks referenced: the loop holds tasks only weakly.
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:  # noqa: D102
+    def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         async def main() -> T:
             return await fn(*args)
 
         return self._runner.run(main())
 
-    def start_background(  # noqa: D102
-        self, fn: Callable[..., Awaitable[Any]], *args: Any
-    ) -> Background:
+    def start_background(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Background:
         bg = Background()
         bg._done = asyncio.Event()
 
         async def job() -> None:
             try:
                 value = await fn(*args)
+            except asyncio.CancelledError as exc:
+                # Ours (bg.cancel()) ends the job quietly; any other is handed on.
+                bg._finish(None, None if bg.cancelled else exc)
             except BaseException as exc:  # handed to whoever awaits bg.wait()
                 bg._finish(None, exc)
             else:
                 bg._finish(value, None)
 
         task = asyncio.get_running_loop().create_task(job())
+        bg._cancel = task.cancel
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return bg
 
-    def close(self) -> None:  # noqa: D102
+    def close(self) -> None:
         self._runner.close()
 
 
@@ -200,7 +212,7 @@ class TrioDriver(Driver):
                     job.error = exc
                 job.finished = True
 
-    def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:  # noqa: D102
+    def run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         if self._stopped:
             raise RuntimeError("TrioDriver.run() after close()")
         job = _Job(fn, args)
@@ -211,16 +223,19 @@ class TrioDriver(Driver):
         value: T = job.value
         return value
 
-    def start_background(  # noqa: D102
-        self, fn: Callable[..., Awaitable[Any]], *args: Any
-    ) -> Background:
+    def start_background(self, fn: Callable[..., Awaitable[Any]], *args: Any) -> Background:
         assert self._nursery is not None
         bg = Background()
         bg._done = trio.Event()
 
+        scope = trio.CancelScope()
+        bg._cancel = scope.cancel
+
         async def job() -> None:
+            value = None
             try:
-                value = await fn(*args)
+                with scope:  # absorbs the Cancelled of bg.cancel(), and only that one
+                    value = await fn(*args)
             except BaseException as exc:  # handed to whoever awaits bg.wait()
                 bg._finish(None, exc)
             else:
@@ -229,7 +244,7 @@ class TrioDriver(Driver):
         self._nursery.start_soon(job)
         return bg
 
-    def close(self) -> None:  # noqa: D102
+    def close(self) -> None:
         if self._stopped:
             return
         self._jobs.append(None)

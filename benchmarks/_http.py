@@ -8,6 +8,7 @@ further), identical for every model and backend. The server is
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -115,10 +116,9 @@ class ServerProcess:
     def stop(self) -> None:
         """Ask the server to shut down; kill it only if it does not exit in 10 s."""
         if self.proc.poll() is None:
-            try:
+            # OSError: it stopped by itself meanwhile (request budget or idle timeout).
+            with contextlib.suppress(OSError):
                 anyio.run(get_json, self.port, "/shutdown")
-            except OSError:
-                pass  # it stopped by itself meanwhile (budget or idle timeout)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -101,9 +101,7 @@ async def _idle_watch(state: _State, idle_timeout: float) -> None:
 async def serve(delay: float, max_requests: int, idle_timeout: float) -> None:
     """Serve on 127.0.0.1 until shut down, out of budget, or idle."""
     state = _State(max_requests)
-    server = await asyncio.start_server(
-        lambda r, w: _handle(state, delay, r, w), "127.0.0.1", 0
-    )
+    server = await asyncio.start_server(lambda r, w: _handle(state, delay, r, w), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     print(f"PORT {port}", flush=True)
     watch = asyncio.create_task(_idle_watch(state, idle_timeout))

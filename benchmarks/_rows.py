@@ -16,8 +16,6 @@ from typing import Literal
 
 import anyio
 import trio
-
-from benchmarks._drivers import FLAVORS, Flavor
 from joinery.models import (
     CONTROL_MODELS,
     AsyncFn,
@@ -27,6 +25,8 @@ from joinery.models import (
     load_model,
     registered_models,
 )
+
+from benchmarks._drivers import FLAVORS, Flavor
 
 Kind = Literal["model", "native", "floor"]
 SpawnN = Callable[[int, AsyncFn], Awaitable[None]]
@@ -115,7 +115,11 @@ NATIVE_ROWS: tuple[Row, ...] = (
         _taskgroup_group,
     ),
     Row(
-        "native:trio.nursery", "trio nursery (direct)", "native", ("trio",), _nursery_spawn_n,
+        "native:trio.nursery",
+        "trio nursery (direct)",
+        "native",
+        ("trio",),
+        _nursery_spawn_n,
         _nursery_group,
     ),
     Row(
@@ -138,14 +142,14 @@ NATIVE_ROWS: tuple[Row, ...] = (
 )
 
 REFERENCE_ID = "native:asyncio.TaskGroup"
-"""The row every table's ``× asyncio.TaskGroup`` column divides by (on plain asyncio)."""
+"""The row every table's ``x asyncio.TaskGroup`` column divides by (on plain asyncio)."""
 
 NATIVE_BY_BACKEND: dict[Flavor, str] = {
     "asyncio": "native:asyncio.TaskGroup",
     "asyncio+uvloop": "native:asyncio.TaskGroup",
     "trio": "native:trio.nursery",
 }
-"""The backend's own group, for the ``× native`` column (issue 3's 1.15x target)."""
+"""The backend's own group, for the ``x native`` column (issue 3's 1.15x target)."""
 
 
 # -- model rows, through the adapter protocol ------------------------------------------
@@ -171,9 +175,7 @@ class _SpawnAll:
 
 def model_row(model: Model) -> Row:
     """The row that runs ``model``'s ``run_scope`` on every backend it declares."""
-    flavors = tuple(
-        f for f in FLAVORS if model.runs_on("trio" if f == "trio" else "asyncio")
-    )
+    flavors = tuple(f for f in FLAVORS if model.runs_on("trio" if f == "trio" else "asyncio"))
     title = f"{model.name} ({model.info.title})"
     try:
         run_scope = model.scenario("run_scope")

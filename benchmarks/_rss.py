@@ -2,8 +2,9 @@
 
 Run as ``python -m benchmarks._rss ROW FLAVOR N``: prints one JSON object with the peak
 resident set size (``ru_maxrss``) before and after parking ``N`` children in one group
-of ``ROW`` on ``FLAVOR``. "Before" is after imports and a small warm-up fan-out, so the
-difference is what the parked tasks cost; the peak itself is reported too.
+of ``ROW`` on ``FLAVOR`` (released afterwards by cancelling the group from outside).
+"Before" is after imports and a small warm-up fan-out, so the difference is what the
+parked tasks cost; the peak itself is reported too.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ def measure(row_id: str, flavor: Flavor, n: int) -> dict[str, float]:
     row = find_row(row_id)
     driver = make_driver(flavor)
     try:
-        warm = Fanout(driver, row, 100)
+        warm = Fanout(driver, row, 100, release="cancel")
         driver.run(warm.arm)
         driver.run(warm.check, driver.run(warm.fire))
-        fan = Fanout(driver, row, n)
+        fan = Fanout(driver, row, n, release="cancel")
         before = _maxrss_kib()
         driver.run(fan.arm)
         after = _maxrss_kib()
@@ -50,7 +51,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 3 or argv[1] not in FLAVORS or not argv[2].isdigit():
         print(f"usage: python -m benchmarks._rss ROW {{{'|'.join(FLAVORS)}}} N", file=sys.stderr)
         return 2
-    flavor: Flavor = argv[1]  # type: ignore[assignment]  # checked against FLAVORS above
+    flavor: Flavor = argv[1]  # checked against FLAVORS above
     print(json.dumps(measure(argv[0], flavor, int(argv[2]))))
     return 0
 

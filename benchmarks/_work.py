@@ -11,13 +11,13 @@ import asyncio
 import gc
 import tracemalloc
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import trio
+from joinery.models import AsyncFn, Backend, Dashboard
 
 from benchmarks._drivers import Background, Driver
 from benchmarks._rows import Row
-from joinery.models import AsyncFn, Backend, Dashboard
 
 
 async def child() -> None:
@@ -76,15 +76,23 @@ class Fanout:
     child has started; ``fire()`` (in a later round) makes one child fail and waits until
     the group has cancelled and joined the parked ones. Timing ``fire`` alone measures
     the fan-out, not the spawning.
+
+    With ``release="cancel"`` there is no failing child: ``fire()`` cancels the group
+    from outside instead. Memory measurements use that, so that a group which does not
+    cancel siblings on failure (gather) can still be measured and released.
     """
 
-    def __init__(self, driver: Driver, row: Row, n: int) -> None:
+    def __init__(
+        self, driver: Driver, row: Row, n: int, release: Literal["fail", "cancel"] = "fail"
+    ) -> None:
         if row.group is None:
             raise ValueError(f"row {row.id!r} has no group: {row.why_not}")
-        self.driver, self.row, self.n = driver, row, n
+        self.driver, self.row, self.n, self.release = driver, row, n, release
         self.started = self.ended = 0
         self._park = park_fn(driver.backend)
-        self._children: list[AsyncFn] = [self._parked] * n + [self._failing]
+        self._children: list[AsyncFn] = [self._parked] * n
+        if release == "fail":
+            self._children.append(self._failing)
         self._tasks: list[asyncio.Task[Any]] = []
         self._bg: Background | None = None
 
@@ -106,7 +114,7 @@ class Fanout:
 
     def _on_start(self) -> None:
         self.started += 1
-        if self.started == self.n + 1:
+        if self.started == len(self._children):
             self._ready.set()
 
     async def _run_group(self) -> None:
@@ -117,16 +125,19 @@ class Fanout:
             self._ready.set()  # never leave arm() waiting if the group ends early
 
     async def arm(self) -> None:
-        """Start the group and wait until all ``n + 1`` children have started."""
+        """Start the group and wait until all children have started."""
         self._ready = _event(self.driver.backend)
         self._trigger = _event(self.driver.backend)
         self._bg = self.driver.start_background(self._run_group)
         await self._ready.wait()
 
     async def fire(self) -> BaseException | None:
-        """Fail one child; wait for the group; return what it raised."""
+        """Fail one child (or cancel the group); wait for the group; return what it raised."""
         assert self._bg is not None
-        self._trigger.set()
+        if self.release == "fail":
+            self._trigger.set()
+        else:
+            self._bg.cancel()
         try:
             await self._bg.wait()
         except Exception as exc:
@@ -149,7 +160,10 @@ class Fanout:
                 f"{self.row.id}: {left} of {self.n} parked children were still running "
                 "after the group returned from a child's failure"
             )
-        if not _is_boom(raised):
+        if self.release == "cancel":
+            if raised is not None:
+                raise AssertionError(f"{self.row.id}: cancelled group raised {raised!r}")
+        elif not _is_boom(raised):
             raise AssertionError(f"{self.row.id}: expected Boom from the group, got {raised!r}")
 
 
@@ -161,17 +175,24 @@ def _is_boom(exc: BaseException | None) -> bool:
     return False
 
 
-def fanout_round(driver: Driver, row: Row, n: int) -> None:
+def fanout_round(
+    driver: Driver, row: Row, n: int, release: Literal["fail", "cancel"] = "fail"
+) -> None:
     """Arm, fire and check one fan-out, untimed (the benchmark's verification)."""
-    fan = Fanout(driver, row, n)
+    fan = Fanout(driver, row, n, release)
     driver.run(fan.arm)
     raised = driver.run(fan.fire)
     driver.run(fan.check, raised)
 
 
 def parked_bytes_per_task(driver: Driver, row: Row, n: int) -> float:
-    """tracemalloc: bytes allocated per parked child while ``n`` are parked in one group."""
-    fan = Fanout(driver, row, n)  # the list of children exists before tracing starts
+    """tracemalloc: bytes allocated per parked child while ``n`` are parked in one group.
+
+    The group is released by cancelling it from outside, then checked: all joined.
+    """
+    fan = Fanout(
+        driver, row, n, release="cancel"
+    )  # the list of children exists before tracing starts
     gc.collect()
     tracemalloc.start()
     try:

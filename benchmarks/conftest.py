@@ -54,6 +54,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_LOADS] = load_model_rows(names)
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Keep every skipped benchmark and its reason, for the report's list of gaps."""
+    if report.skipped and report.when in ("setup", "call"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _skips.append(
+            {"id": report.nodeid.split("::")[-1], "reason": reason.removeprefix("Skipped: ")}
+        )
+
+
+_skips: list[dict[str, str]] = []
+
+
 # -- parametrization ----------------------------------------------------------------------
 
 
@@ -86,12 +98,11 @@ def _cases(rows: list[Row], want: Callable[[Row], str | None]) -> list[Any]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     config = metafunc.config
     profile = config.stash[_PROFILE]
-    rows = all_rows(config.stash[_LOADS])
+    loads: list[ModelLoad] = config.stash[_LOADS]
+    rows = all_rows(loads)
     models = [r for r in rows if r.kind == "model"]
     if "spawn_case" in metafunc.fixturenames:
-        metafunc.parametrize(
-            "spawn_case", _cases(rows, lambda r: None if r.spawn_n else r.why_not)
-        )
+        metafunc.parametrize("spawn_case", _cases(rows, lambda r: None if r.spawn_n else r.why_not))
     if "group_case" in metafunc.fixturenames:
         groups = [r for r in rows if r.kind != "floor"]
         metafunc.parametrize("group_case", _cases(groups, lambda r: None if r.group else r.why_not))
@@ -186,7 +197,9 @@ def _version(name: str) -> str | None:
         return None
 
 
-def pytest_benchmark_update_machine_info(config: pytest.Config, machine_info: dict[str, Any]) -> None:
+def pytest_benchmark_update_machine_info(
+    config: pytest.Config, machine_info: dict[str, Any]
+) -> None:
     machine_info["joinery"] = {
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
@@ -214,6 +227,7 @@ def pytest_benchmark_update_json(
             "http_delay_s": profile.http_delay,
         },
         "method": METHOD,
+        "skipped": list(_skips),
         "models": [
             {
                 "name": load.name,

@@ -31,5 +31,5 @@ def test_cancel_fanout(bench: Bench, drivers: Any, group_case: Case, profile: Pr
         raised.append(driver.run(fans[-1].fire))
 
     bench.time(fire, setup=arm)
-    for fan, exc in zip(fans, raised, strict=True):
-        driver.run(fan.check, exc)  # every timed round, too, cancelled all and raised Boom
+    for fan, outcome in zip(fans, raised, strict=True):
+        driver.run(fan.check, outcome)  # every timed round, too, cancelled all and raised Boom

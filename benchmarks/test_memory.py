@@ -19,7 +19,7 @@ def test_parked_memory(bench: Bench, drivers: Any, group_case: Case, profile: Pr
     """Bytes traced per parked child; the time of these rounds is not a result (tracing)."""
     row, driver, n = group_case.row, drivers(group_case.flavor), profile.memory_n
     try:
-        fanout_round(driver, row, 100)
+        fanout_round(driver, row, 100, release="cancel")
     except NotJoined as exc:
         pytest.skip(f"parked children cannot be released: {exc}")
     samples: list[float] = []
@@ -33,7 +33,7 @@ def test_parked_rss(bench: Bench, drivers: Any, group_case: Case, profile: Profi
     """Peak RSS of a fresh process parking N children in one group."""
     row, n = group_case.row, profile.rss_n
     try:
-        fanout_round(drivers(group_case.flavor), row, 100)
+        fanout_round(drivers(group_case.flavor), row, 100, release="cancel")
     except NotJoined as exc:
         pytest.skip(f"parked children cannot be released: {exc}")
     samples: list[dict[str, float]] = []

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from joinery.models import Unsupported
 
 from benchmarks._http import HttpPool, ServerProcess, get_json
 from benchmarks._profile import Profile
@@ -22,7 +23,6 @@ from benchmarks._work import (
     urls,
 )
 from benchmarks.conftest import Bench, Case
-from joinery.models import Unsupported
 
 
 def _scenario(case: Case, name: str) -> Callable[..., Any]:

@@ -1,0 +1,1 @@
+"""Comparisons built from joinery's results: the benchmark report (``bench_report``)."""

@@ -8,4 +8,14 @@ prints a comparison of two runs. Every figure comes from the JSON it is given.
 from comparisons.bench_report._data import Entry, Figure, ReportError, Run, load
 from comparisons.bench_report._report import compare, headline, render, write
 
-__all__ = ["Entry", "Figure", "ReportError", "Run", "compare", "headline", "load", "render", "write"]
+__all__ = [
+    "Entry",
+    "Figure",
+    "ReportError",
+    "Run",
+    "compare",
+    "headline",
+    "load",
+    "render",
+    "write",
+]

@@ -108,7 +108,7 @@ class Run:
         return noop.median
 
     def per_unit(self, entry: Entry) -> Figure:
-        """Seconds per unit: (round − the loop's no-op round) / units, median and IQR."""
+        """Seconds per unit: (round - the loop's no-op round) / units, median and IQR."""
         base = 0.0 if entry.scenario == "noop" else self.overhead(entry.flavor)
         n = entry.n
         return Figure((entry.median - base) / n, (entry.q1 - base) / n, (entry.q3 - base) / n)

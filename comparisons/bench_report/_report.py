@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
 from comparisons.bench_report import _svg
 from comparisons.bench_report._data import (
     FLOOR,
@@ -39,7 +40,7 @@ def _us(seconds: float | None) -> str:
 
 
 def _x(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}×"
+    return "—" if value is None else f"{value:.2f}\xd7"
 
 
 def _ordered(entries: Sequence[Entry]) -> list[Entry]:
@@ -96,13 +97,14 @@ def header(run: Run) -> list[str]:
         f"Generated from `{Path(run.path).name}` (run of {run.datetime}, commit {commit}).",
         "",
         f"- **Machine:** {m.get('node', '?')}, {cpu.get('brand_raw') or m.get('processor') or '?'}"
-        f", {extra.get('cpus', cpu.get('count', '?'))} CPUs, {extra.get('platform', m.get('system'))}",
+        f", {extra.get('cpus', cpu.get('count', '?'))} CPUs,"
+        f" {extra.get('platform', m.get('system'))}",
         f"- **Python:** {m.get('python_implementation', '?')} {m.get('python_version', '?')}"
         f" ({m.get('python_compiler', '?')})",
         f"- **Libraries:** {packages}",
         f"- **Sizes:** {sizes}",
         f"- **Method:** {meta.get('method', '?')} Each figure is the median over rounds; the "
-        "spread is the interquartile range (q1–q3) of the rounds.",
+        "spread is the interquartile range (q1\u2013q3) of the rounds.",
         "",
     ]
 
@@ -112,7 +114,7 @@ def overhead_table(run: Run) -> list[str]:
     out = ["## Loop hand-off (subtracted)", "", "| loop | no-op round µs | spread | rounds |",
            "|---|---:|---|---:|"]  # fmt: skip
     for e in _ordered(run.scenario("noop")):
-        out.append(f"| {e.flavor} | {_us(e.median)} | {_us(e.q1)}–{_us(e.q3)} | {e.rounds} |")
+        out.append(f"| {e.flavor} | {_us(e.median)} | {_us(e.q1)}\u2013{_us(e.q3)} | {e.rounds} |")
     return [*out, ""]
 
 
@@ -162,15 +164,15 @@ def timed_table(run: Run, entries: Sequence[Entry], unit: str) -> list[str]:
         return []
     extra = _extra_headers(entries[0].scenario)
     cols = [
-        "row", "loop", unit, "spread", "× asyncio.TaskGroup", "× native group, same loop",
-        "× floor", "rounds", *extra,
+        "row", "loop", unit, "spread", "\xd7 asyncio.TaskGroup", "\xd7 native group, same loop",
+        "\xd7 floor", "rounds", *extra,
     ]  # fmt: skip
     out = ["| " + " | ".join(cols) + " |", "|" + "---|" * 2 + "---:|" * 6 + "---|" * len(extra)]
     for e in _ordered(entries):
         f = run.per_unit(e)
         mine = f.median
         cells = [
-            e.title, e.flavor, _us(mine), f"{_us(f.low)}–{_us(f.high)}",
+            e.title, e.flavor, _us(mine), f"{_us(f.low)}\u2013{_us(f.high)}",
             _x(ratio(mine, _per(run, _taskgroup_ref(run, e)))),
             _x(ratio(mine, _per(run, _native_ref(run, e)))),
             _x(ratio(mine, _per(run, _floor_ref(run, e)))),
@@ -250,7 +252,7 @@ def _memory_ref(run: Run, e: Entry, ref: Callable[[Run, Entry], Entry | None]) -
 
 
 def memory_sections(run: Run, charts: dict[str, str]) -> list[str]:
-    """tracemalloc bytes per parked task; peak RSS of a process parking N tasks."""
+    """Tracemalloc bytes per parked task; peak RSS of a process parking N tasks."""
     out: list[str] = []
     for scenario, title in (
         ("parked_memory", "Memory per parked task (tracemalloc)"),
@@ -261,8 +263,9 @@ def memory_sections(run: Run, charts: dict[str, str]) -> list[str]:
             continue
         n = entries[0].n
         rss = scenario == "parked_rss"
-        cols = ["row", "loop", "bytes per task", "range", "× asyncio.TaskGroup",
-                "× native group, same loop", "samples"] + (["peak RSS MiB"] if rss else [])  # fmt: skip
+        cols = ["row", "loop", "bytes per task", "range", "\xd7 asyncio.TaskGroup",
+                "\xd7 native group, same loop", "samples"]  # fmt: skip
+        cols += ["peak RSS MiB"] if rss else []
         out += [f"## {title}, N = {n:,}", "", "| " + " | ".join(cols) + " |",
                 "|---|---|" + "---:|" * (len(cols) - 2)]  # fmt: skip
         bars = []
@@ -270,7 +273,7 @@ def memory_sections(run: Run, charts: dict[str, str]) -> list[str]:
             f = _memory_figure(e)
             samples = e.extra.get("bytes_per_task") or e.extra.get("rss") or []
             cells = [
-                e.title, e.flavor, f"{f.median:,.0f}", f"{f.low:,.0f}–{f.high:,.0f}",
+                e.title, e.flavor, f"{f.median:,.0f}", f"{f.low:,.0f}\u2013{f.high:,.0f}",
                 _x(ratio(f.median, _memory_ref(run, e, _taskgroup_ref))),
                 _x(ratio(f.median, _memory_ref(run, e, _native_ref))), str(len(samples)),
             ]  # fmt: skip
@@ -301,8 +304,9 @@ def headline(run: Run) -> list[str]:
         "each as a ratio to asyncio.TaskGroup on plain asyncio (and, for spawn + join, to the "
         "floor: the same coroutines driven with no scheduler).",
         "",
-        "| row | loop | spawn+join µs/task | × asyncio.TaskGroup | × native group | × floor "
-        "| cancel × asyncio.TaskGroup | memory × asyncio.TaskGroup |",
+        "| row | loop | spawn+join µs/task | \xd7 asyncio.TaskGroup | \xd7 native group "
+        "| \xd7 floor "
+        "| cancel \xd7 asyncio.TaskGroup | memory \xd7 asyncio.TaskGroup |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for e in _ordered([e for e in spawn if e.n == n and e.kind in ("model", "native")]):
@@ -311,10 +315,16 @@ def headline(run: Run) -> list[str]:
                        and c.flavor == e.flavor), None)  # fmt: skip
         memory = next((c for c in run.scenario("parked_memory") if c.row == e.row
                        and c.flavor == e.flavor), None)  # fmt: skip
-        cancel_x = None if cancel is None else ratio(_per(run, cancel), _per(run, _taskgroup_ref(run, cancel)))
+        cancel_x = (
+            None
+            if cancel is None
+            else ratio(_per(run, cancel), _per(run, _taskgroup_ref(run, cancel)))
+        )
         memory_x = None
         if memory is not None:
-            memory_x = ratio(_memory_figure(memory).median, _memory_ref(run, memory, _taskgroup_ref))
+            memory_x = ratio(
+                _memory_figure(memory).median, _memory_ref(run, memory, _taskgroup_ref)
+            )
         cells = [
             e.title, e.flavor, _us(mine),
             _x(ratio(mine, _per(run, _taskgroup_ref(run, e)))),
@@ -366,7 +376,8 @@ def compare(old: Run, new: Run) -> str:
     rows: list[str] = [
         f"# Benchmark comparison: `{Path(new.path).name}` against `{Path(old.path).name}`",
         "",
-        "Per-unit medians (loop hand-off subtracted); below 1× the new run is faster or smaller.",
+        "Per-unit medians (loop hand-off subtracted); below 1\xd7 the new run is faster "
+        "or smaller.",
         "",
         "| scenario | row | loop | N | unit | old | new | new / old |",
         "|---|---|---|---:|---|---:|---:|---:|",

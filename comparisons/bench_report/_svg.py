@@ -120,14 +120,17 @@ def lines(title: str, xlabel: str, ylabel: str, series: Sequence[Series]) -> str
         return left + (math.log10(x) - math.log10(xs[0])) / math.log10(xs[-1] / xs[0]) * plot_w
 
     def py(y: float) -> float:
-        return top + plot_h - (math.log10(y) - math.log10(ys[0])) / math.log10(ys[-1] / ys[0]) * plot_h
+        return (
+            top + plot_h - (math.log10(y) - math.log10(ys[0])) / math.log10(ys[-1] / ys[0]) * plot_h
+        )
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
         f'<text x="10" y="22" {_FONT} font-size="14" font-weight="bold">{escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#444"/>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
+        'stroke="#444"/>',
     ]
     for x in xs:
         out.append(f'<path d="M{px(x):.1f} {top}V{top + plot_h}" stroke="#ddd"/>')
@@ -152,7 +155,9 @@ def lines(title: str, xlabel: str, ylabel: str, series: Sequence[Series]) -> str
         color = PALETTE[i % len(PALETTE)]
         pts = sorted(p for p in s.points if p[0] > 0 and p[1] > 0)
         dash = ' stroke-dasharray="5 4"' if s.dashed else ""
-        path = " ".join(f"{'M' if j == 0 else 'L'}{px(x):.1f} {py(y):.1f}" for j, (x, y) in enumerate(pts))
+        path = " ".join(
+            f"{'M' if j == 0 else 'L'}{px(x):.1f} {py(y):.1f}" for j, (x, y) in enumerate(pts)
+        )
         out.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2"{dash}/>')
         for x, y in pts:
             out.append(

@@ -85,4 +85,24 @@ FULL = Profile(
     http_delay=0.001,
 )
 
-PROFILES = {p.name: p for p in (QUICK, FULL)}
+SMOKE = Profile(
+    name="smoke",
+    spawn_ns=(10, 50),
+    cancel_n=20,
+    memory_n=20,
+    rss_n=200,
+    t1_calls=2,
+    t3_items=40,
+    t5_jobs=20,
+    budget_s=0.0,
+    min_rounds=1,
+    max_rounds=1,
+    http_rounds=1,
+    memory_rounds=1,
+    rss_rounds=1,
+    http_delay=0.0,
+)
+"""For tests/bench only: every benchmark runs once on tiny sizes, so the code cannot rot.
+Its numbers mean nothing."""
+
+PROFILES = {p.name: p for p in (QUICK, FULL, SMOKE)}

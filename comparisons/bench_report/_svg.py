@@ -18,6 +18,7 @@ PALETTE = (
 )  # fmt: skip
 
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+_TITLE = 'font-family="system-ui, sans-serif" font-size="14" font-weight="bold"'
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def bars(title: str, unit: str, items: Sequence[Bar]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="10" y="22" {_FONT} font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<text x="10" y="22" {_TITLE}>{escape(title)}</text>',
     ]
     for i, b in enumerate(items):
         y = top + i * row_h
@@ -128,7 +129,7 @@ def lines(title: str, xlabel: str, ylabel: str, series: Sequence[Series]) -> str
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="10" y="22" {_FONT} font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<text x="10" y="22" {_TITLE}>{escape(title)}</text>',
         f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
         'stroke="#444"/>',
     ]

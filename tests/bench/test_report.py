@@ -1,0 +1,211 @@
+"""The report generator's arithmetic and output, on synthetic pytest-benchmark JSON."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from comparisons.bench_report import ReportError, compare, load, render, write
+from comparisons.bench_report.__main__ import main as cli
+
+
+def bench(scenario: str, row: str, flavor: str, n: int, median: float, *, q1: float | None = None,
+          q3: float | None = None, kind: str = "model", unit: str = "task", **extra: Any) -> dict[str, Any]:  # fmt: skip
+    return {
+        "name": f"test_{scenario}[{row}|{flavor}-{n}]",
+        "stats": {"median": median, "q1": median if q1 is None else q1,
+                  "q3": median if q3 is None else q3, "rounds": 5},  # fmt: skip
+        "extra_info": {"scenario": scenario, "row": row, "title": row.upper(), "kind": kind,
+                       "flavor": flavor, "n": n, "unit": unit, **extra},  # fmt: skip
+    }
+
+
+def doc(*benchmarks: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "machine_info": {
+            "node": "box", "python_implementation": "CPython", "python_version": "3.11.7",
+            "cpu": {"brand_raw": "Test CPU", "count": 2},
+            "joinery": {"cpus": 2, "platform": "Linux-test",
+                        "packages": {"trio": "0.35.0", "anyio": "4.16.0"}},
+        },  # fmt: skip
+        "commit_info": {"id": "abcdef1234567890", "dirty": False},
+        "datetime": "2026-11-27T20:00:00",
+        "benchmarks": list(benchmarks),
+        "joinery": {"profile": "quick", "method": "METHOD-TEXT", "sizes": {"cancel_n": 10},
+                    "models": [{"name": "m", "title": "Model M", "backends": ["asyncio"],
+                                "unsupported": {"flusher": "no daemon"}, "skipped": None}],
+                    "skipped": [{"id": "test_x[m|asyncio]", "reason": "why not"}]},  # fmt: skip
+    }
+
+
+NOOPS = (
+    bench("noop", "driver", "asyncio", 1, 10e-6, kind="driver", unit="round"),
+    bench("noop", "driver", "trio", 1, 4e-6, kind="driver", unit="round"),
+)
+
+
+def write_doc(tmp_path: Path, d: dict[str, Any], name: str = "run.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(d))
+    return path
+
+
+def table_row(text: str, *starts: str) -> list[str]:
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if tuple(cells[: len(starts)]) == starts:
+            return cells
+    raise AssertionError(f"no table row starting {starts} in:\n{text}")
+
+
+def test_per_task_subtracts_the_loops_noop_round_and_divides_by_n(tmp_path: Path) -> None:
+    # 100 tasks in 410 µs on asyncio, whose no-op round is 10 µs: 4 µs per task.
+    run = load(write_doc(tmp_path, doc(*NOOPS,
+        bench("spawn_join", "m", "asyncio", 100, 410e-6, q1=310e-6, q3=510e-6))))  # fmt: skip
+    figure = run.per_unit(run.entries[-1])
+    assert figure.median == pytest.approx(4e-6)
+    assert (figure.low, figure.high) == (pytest.approx(3e-6), pytest.approx(5e-6))
+
+
+def test_ratios_to_taskgroup_native_and_floor(tmp_path: Path) -> None:
+    d = doc(
+        *NOOPS,
+        bench("spawn_join", "native:asyncio.TaskGroup", "asyncio", 100, 210e-6, kind="native"),
+        bench("spawn_join", "native:trio.nursery", "trio", 100, 504e-6, kind="native"),
+        bench("spawn_join", "floor:send", "none", 100, 50e-6, kind="floor"),
+        bench("spawn_join", "m", "asyncio", 100, 610e-6),  # 6 µs/task
+        bench("spawn_join", "t", "trio", 100, 1004e-6),  # 10 µs/task
+    )  # fmt: skip
+    text, _ = render(load(write_doc(tmp_path, d)))
+    table = text[text.index("## Spawn + join") :]
+    # µs/task, spread, × TaskGroup (2 µs), × native same loop, × floor (0.5 µs)
+    assert table_row(table, "M", "asyncio")[2:7] == ["6", "6–6", "3.00×", "3.00×", "12.00×"]
+    assert table_row(table, "T", "trio")[2:7] == ["10", "10–10", "5.00×", "2.00×", "20.00×"]
+    assert table_row(table, "FLOOR:SEND", "none")[2] == "0.5"
+    # The headline quotes the same ratios (no cancel or memory runs here: dashes).
+    assert table_row(text, "M", "asyncio")[2:] == ["6", "3.00×", "3.00×", "12.00×", "—", "—"]
+
+
+def test_scenarios_without_native_rows_use_the_taskgroup_and_nursery_models(tmp_path: Path) -> None:
+    d = doc(*NOOPS,
+            bench("t1_dashboard", "taskgroup", "asyncio", 10, 30e-6, unit="call"),
+            bench("t1_dashboard", "nursery", "trio", 10, 44e-6, unit="call"),
+            bench("t1_dashboard", "floor:send", "none", 10, 5e-6, kind="floor", unit="call"),
+            bench("t1_dashboard", "bare", "asyncio", 10, 50e-6, unit="call"))  # fmt: skip
+    text, charts = render(load(write_doc(tmp_path, d)))
+    assert table_row(text, "BARE", "asyncio")[2:7] == ["4", "4–4", "2.00×", "2.00×", "8.00×"]
+    assert table_row(text, "NURSERY", "trio")[4:6] == ["2.00×", "1.00×"]
+    assert "t1_dashboard.svg" in charts
+
+
+def test_missing_reference_prints_a_dash_not_a_number(tmp_path: Path) -> None:
+    d = doc(*NOOPS, bench("cancel_fanout", "m", "trio", 10, 24e-6))
+    text, _ = render(load(write_doc(tmp_path, d)))
+    assert table_row(text, "M", "trio")[2:7] == ["2", "2–2", "—", "—", "—"]
+
+
+def test_memory_uses_the_samples_median_and_range(tmp_path: Path) -> None:
+    d = doc(*NOOPS,
+            bench("parked_memory", "native:asyncio.TaskGroup", "asyncio", 10, 1.0, kind="native",
+                  bytes_per_task=[1000.0, 1100.0, 900.0]),
+            bench("parked_memory", "m", "asyncio", 10, 1.0, bytes_per_task=[3000.0, 2000.0, 2500.0]),
+            bench("parked_rss", "m", "asyncio", 10, 1.0,
+                  rss=[{"bytes_per_task": 4096.0, "maxrss_kib": 20480, "maxrss_before_kib": 10}]))  # fmt: skip
+    text, charts = render(load(write_doc(tmp_path, d)))
+    mem = text[text.index("Memory per parked task") : text.index("Peak RSS")]
+    assert table_row(mem, "M", "asyncio")[2:5] == ["2,500", "2,000–3,000", "2.50×"]
+    rss = text[text.index("Peak RSS") :]
+    assert table_row(rss, "M", "asyncio")[2] == "4,096"
+    assert table_row(rss, "M", "asyncio")[-1] == "20.0"
+    assert {"parked_memory.svg", "parked_rss.svg"} <= set(charts)
+
+
+def test_http_rows_show_the_servers_max_in_flight_and_flag_a_broken_bound(tmp_path: Path) -> None:
+    stats = [{"max_inflight": 16, "served": 40}, {"max_inflight": 17, "served": 40}]
+    d = doc(*NOOPS, bench("t3_http", "m", "asyncio", 40, 1e-3, unit="item", limit=16,
+                          server_stats=stats, client_connections=[17], server_delay_s=0.001))  # fmt: skip
+    text, _ = render(load(write_doc(tmp_path, d)))
+    assert table_row(text, "M", "asyncio")[-2:] == ["17 ✗ over the limit", "17"]
+
+
+def test_header_names_machine_python_libraries_method_and_skips(tmp_path: Path) -> None:
+    text, _ = render(load(write_doc(tmp_path, doc(*NOOPS))))
+    for needle in ("box", "Test CPU", "CPython 3.11.7", "trio 0.35.0", "anyio 4.16.0",
+                   "METHOD-TEXT", "abcdef123456", "quick profile", "flusher: no daemon",
+                   "`test_x[m|asyncio]`: why not"):  # fmt: skip
+        assert needle in text, needle
+
+
+def test_charts_are_well_formed_svg_with_one_bar_per_row(tmp_path: Path) -> None:
+    d = doc(*NOOPS, *(bench("spawn_join", r, "asyncio", n, n * 3e-6) for r in "abc"
+                      for n in (100, 1000)))  # fmt: skip
+    _, charts = render(load(write_doc(tmp_path, d)))
+    bars = ET.fromstring(charts["spawn_join.svg"])
+    ns = "{http://www.w3.org/2000/svg}"
+    assert len([r for r in bars.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]) == 3
+    lines = ET.fromstring(charts["spawn_join_scaling.svg"])
+    assert len(list(lines.iter(f"{ns}circle"))) == 6
+
+
+def test_write_and_cli_put_report_and_charts_in_the_directory(tmp_path: Path) -> None:
+    d = doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 110e-6))
+    src = write_doc(tmp_path, d)
+    written = write(load(src), tmp_path / "out")
+    assert {p.name for p in written} == {"report.md", "spawn_join.svg"}
+    assert cli(["report", str(src), "--out", str(tmp_path / "cli")]) == 0
+    assert (tmp_path / "cli" / "report.md").read_text() == (tmp_path / "out" / "report.md").read_text()
+
+
+def test_compare_divides_new_by_old_per_benchmark(tmp_path: Path) -> None:
+    old = write_doc(tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 410e-6)), "a.json")
+    new = write_doc(tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 210e-6)), "b.json")
+    text = compare(load(old), load(new))
+    assert table_row(text, "spawn_join", "M", "asyncio")[5:] == ["4", "2", "0.50×"]
+    assert cli(["compare", str(old), str(new), "--out", str(tmp_path / "c.md")]) == 0
+    assert (tmp_path / "c.md").read_text() == text
+
+
+def test_compare_refuses_runs_with_nothing_in_common(tmp_path: Path) -> None:
+    a = write_doc(tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 1e-3)), "a.json")
+    b = write_doc(tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 999, 1e-3)), "b.json")
+    with pytest.raises(ReportError, match="no benchmark in common"):
+        compare(load(a), load(b))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not JSON"),
+        (json.dumps({"benchmarks": []}), "not a pytest-benchmark JSON"),
+        (json.dumps({"benchmarks": [], "machine_info": {}}), "no 'joinery' section"),
+    ],
+)
+def test_bad_input_names_the_mistake(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(ReportError, match=message):
+        load(path)
+    assert cli(["report", str(path), "--out", str(tmp_path / "o")]) == 1
+
+
+def test_a_benchmark_without_joinery_extra_info_is_refused(tmp_path: Path) -> None:
+    d = doc(*NOOPS)
+    d["benchmarks"].append({"name": "test_foreign", "stats": {}, "extra_info": {}})
+    with pytest.raises(ReportError, match="test_foreign.*scenario"):
+        load(write_doc(tmp_path, d))
+
+
+def test_no_noop_round_for_a_loop_is_an_error_not_a_silent_zero(tmp_path: Path) -> None:
+    run = load(write_doc(tmp_path, doc(bench("spawn_join", "m", "asyncio+uvloop", 10, 1e-3))))
+    with pytest.raises(ReportError, match="no no-op round for loop 'asyncio\\+uvloop'"):
+        run.per_unit(run.entries[0])
+
+
+def test_duplicate_benchmarks_are_refused(tmp_path: Path) -> None:
+    twice = bench("spawn_join", "m", "asyncio", 10, 1e-3)
+    with pytest.raises(ReportError, match="share a"):
+        load(write_doc(tmp_path, doc(*NOOPS, twice, twice)))

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 import trio
+from joinery.models import AsyncFn
 
 from benchmarks._drivers import FLAVORS, Driver, Flavor, make_driver
 from benchmarks._rows import NATIVE_ROWS, Row, find_row
@@ -19,7 +20,6 @@ from benchmarks._work import (
     fanout_round,
     parked_bytes_per_task,
 )
-from joinery.models import AsyncFn
 
 
 @pytest.fixture(params=FLAVORS)
@@ -29,9 +29,24 @@ def driver(request: pytest.FixtureRequest) -> Iterator[Driver]:
     d.close()
 
 
+async def pause(driver: Driver) -> None:
+    """Let the loop run other tasks once."""
+    if driver.backend == "trio":
+        await trio.lowlevel.checkpoint()
+    else:
+        await asyncio.sleep(0)
+
+
+async def park(driver: Driver) -> None:
+    if driver.backend == "trio":
+        await trio.sleep_forever()
+    else:
+        await asyncio.Event().wait()
+
+
 def test_run_returns_values_and_raises_errors_on_every_loop(driver: Driver) -> None:
     async def add(a: int, b: int) -> int:
-        await (trio.sleep(0) if driver.backend == "trio" else asyncio.sleep(0))
+        await pause(driver)
         return a + b
 
     async def fail() -> None:
@@ -54,13 +69,13 @@ def test_background_job_outlives_its_round_and_can_be_cancelled(driver: Driver) 
         return driver.start_background(waits)
 
     bg = driver.run(start)
-    driver.run(lambda: asyncio.sleep(0) if driver.backend == "asyncio" else trio.sleep(0))
+    driver.run(pause, driver)
     assert not bg.finished  # parked across rounds
     gate.set()
     assert driver.run(bg.wait) == "done"
 
     async def forever() -> None:
-        await (trio.sleep_forever() if driver.backend == "trio" else asyncio.Event().wait())
+        await park(driver)
 
     bg2 = driver.run(start_of(driver, forever))
     bg2.cancel()
@@ -97,10 +112,13 @@ def test_unknown_flavor_is_refused() -> None:
 # -- the work refuses to time groups that break the contract ---------------------------------
 
 
+_orphans: list[asyncio.Task[object]] = []
+
+
 async def _no_join(n: int, fn: AsyncFn) -> None:  # spawns and returns without joining
     loop = asyncio.get_running_loop()
     for _ in range(n):
-        loop.create_task(fn())
+        _orphans.append(loop.create_task(fn()))
 
 
 async def _no_sibling_cancel(fns: Sequence[AsyncFn]) -> None:  # gather's default

@@ -12,33 +12,75 @@ import pytest
 from comparisons.bench_report import ReportError, compare, load, render, write
 from comparisons.bench_report.__main__ import main as cli
 
+X = "\xd7"  # the multiplication sign of the ratio columns
+DASH = "\u2013"  # the en dash of a spread
 
-def bench(scenario: str, row: str, flavor: str, n: int, median: float, *, q1: float | None = None,
-          q3: float | None = None, kind: str = "model", unit: str = "task", **extra: Any) -> dict[str, Any]:  # fmt: skip
+
+def bench(
+    scenario: str,
+    row: str,
+    flavor: str,
+    n: int,
+    median: float,
+    *,
+    q1: float | None = None,
+    q3: float | None = None,
+    kind: str = "model",
+    unit: str = "task",
+    **extra: Any,
+) -> dict[str, Any]:
     return {
         "name": f"test_{scenario}[{row}|{flavor}-{n}]",
-        "stats": {"median": median, "q1": median if q1 is None else q1,
-                  "q3": median if q3 is None else q3, "rounds": 5},  # fmt: skip
-        "extra_info": {"scenario": scenario, "row": row, "title": row.upper(), "kind": kind,
-                       "flavor": flavor, "n": n, "unit": unit, **extra},  # fmt: skip
+        "stats": {
+            "median": median,
+            "q1": median if q1 is None else q1,
+            "q3": median if q3 is None else q3,
+            "rounds": 5,
+        },
+        "extra_info": {
+            "scenario": scenario,
+            "row": row,
+            "title": row.upper(),
+            "kind": kind,
+            "flavor": flavor,
+            "n": n,
+            "unit": unit,
+            **extra,
+        },
     }
 
 
 def doc(*benchmarks: dict[str, Any]) -> dict[str, Any]:
     return {
         "machine_info": {
-            "node": "box", "python_implementation": "CPython", "python_version": "3.11.7",
+            "node": "box",
+            "python_implementation": "CPython",
+            "python_version": "3.11.7",
             "cpu": {"brand_raw": "Test CPU", "count": 2},
-            "joinery": {"cpus": 2, "platform": "Linux-test",
-                        "packages": {"trio": "0.35.0", "anyio": "4.16.0"}},
-        },  # fmt: skip
+            "joinery": {
+                "cpus": 2,
+                "platform": "Linux-test",
+                "packages": {"trio": "0.35.0", "anyio": "4.16.0"},
+            },
+        },
         "commit_info": {"id": "abcdef1234567890", "dirty": False},
         "datetime": "2026-11-27T20:00:00",
         "benchmarks": list(benchmarks),
-        "joinery": {"profile": "quick", "method": "METHOD-TEXT", "sizes": {"cancel_n": 10},
-                    "models": [{"name": "m", "title": "Model M", "backends": ["asyncio"],
-                                "unsupported": {"flusher": "no daemon"}, "skipped": None}],
-                    "skipped": [{"id": "test_x[m|asyncio]", "reason": "why not"}]},  # fmt: skip
+        "joinery": {
+            "profile": "quick",
+            "method": "METHOD-TEXT",
+            "sizes": {"cancel_n": 10},
+            "models": [
+                {
+                    "name": "m",
+                    "title": "Model M",
+                    "backends": ["asyncio"],
+                    "unsupported": {"flusher": "no daemon"},
+                    "skipped": None,
+                }
+            ],
+            "skipped": [{"id": "test_x[m|asyncio]", "reason": "why not"}],
+        },
     }
 
 
@@ -64,8 +106,12 @@ def table_row(text: str, *starts: str) -> list[str]:
 
 def test_per_task_subtracts_the_loops_noop_round_and_divides_by_n(tmp_path: Path) -> None:
     # 100 tasks in 410 µs on asyncio, whose no-op round is 10 µs: 4 µs per task.
-    run = load(write_doc(tmp_path, doc(*NOOPS,
-        bench("spawn_join", "m", "asyncio", 100, 410e-6, q1=310e-6, q3=510e-6))))  # fmt: skip
+    run = load(
+        write_doc(
+            tmp_path,
+            doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 410e-6, q1=310e-6, q3=510e-6)),
+        )
+    )
     figure = run.per_unit(run.entries[-1])
     assert figure.median == pytest.approx(4e-6)
     assert (figure.low, figure.high) == (pytest.approx(3e-6), pytest.approx(5e-6))
@@ -79,45 +125,87 @@ def test_ratios_to_taskgroup_native_and_floor(tmp_path: Path) -> None:
         bench("spawn_join", "floor:send", "none", 100, 50e-6, kind="floor"),
         bench("spawn_join", "m", "asyncio", 100, 610e-6),  # 6 µs/task
         bench("spawn_join", "t", "trio", 100, 1004e-6),  # 10 µs/task
-    )  # fmt: skip
+    )
     text, _ = render(load(write_doc(tmp_path, d)))
     table = text[text.index("## Spawn + join") :]
-    # µs/task, spread, × TaskGroup (2 µs), × native same loop, × floor (0.5 µs)
-    assert table_row(table, "M", "asyncio")[2:7] == ["6", "6–6", "3.00×", "3.00×", "12.00×"]
-    assert table_row(table, "T", "trio")[2:7] == ["10", "10–10", "5.00×", "2.00×", "20.00×"]
+    # µs/task, spread, x TaskGroup (2 µs), x native same loop, x floor (0.5 µs)
+    assert table_row(table, "M", "asyncio")[2:7] == [
+        "6",
+        f"6{DASH}6",
+        f"3.00{X}",
+        f"3.00{X}",
+        f"12.00{X}",
+    ]
+    assert table_row(table, "T", "trio")[2:7] == [
+        "10",
+        f"10{DASH}10",
+        f"5.00{X}",
+        f"2.00{X}",
+        f"20.00{X}",
+    ]
     assert table_row(table, "FLOOR:SEND", "none")[2] == "0.5"
     # The headline quotes the same ratios (no cancel or memory runs here: dashes).
-    assert table_row(text, "M", "asyncio")[2:] == ["6", "3.00×", "3.00×", "12.00×", "—", "—"]
+    assert table_row(text, "M", "asyncio")[2:] == [
+        "6",
+        f"3.00{X}",
+        f"3.00{X}",
+        f"12.00{X}",
+        "—",
+        "—",
+    ]
 
 
 def test_scenarios_without_native_rows_use_the_taskgroup_and_nursery_models(tmp_path: Path) -> None:
-    d = doc(*NOOPS,
-            bench("t1_dashboard", "taskgroup", "asyncio", 10, 30e-6, unit="call"),
-            bench("t1_dashboard", "nursery", "trio", 10, 44e-6, unit="call"),
-            bench("t1_dashboard", "floor:send", "none", 10, 5e-6, kind="floor", unit="call"),
-            bench("t1_dashboard", "bare", "asyncio", 10, 50e-6, unit="call"))  # fmt: skip
+    d = doc(
+        *NOOPS,
+        bench("t1_dashboard", "taskgroup", "asyncio", 10, 30e-6, unit="call"),
+        bench("t1_dashboard", "nursery", "trio", 10, 44e-6, unit="call"),
+        bench("t1_dashboard", "floor:send", "none", 10, 5e-6, kind="floor", unit="call"),
+        bench("t1_dashboard", "bare", "asyncio", 10, 50e-6, unit="call"),
+    )
     text, charts = render(load(write_doc(tmp_path, d)))
-    assert table_row(text, "BARE", "asyncio")[2:7] == ["4", "4–4", "2.00×", "2.00×", "8.00×"]
-    assert table_row(text, "NURSERY", "trio")[4:6] == ["2.00×", "1.00×"]
+    assert table_row(text, "BARE", "asyncio")[2:7] == [
+        "4",
+        f"4{DASH}4",
+        f"2.00{X}",
+        f"2.00{X}",
+        f"8.00{X}",
+    ]
+    assert table_row(text, "NURSERY", "trio")[4:6] == [f"2.00{X}", f"1.00{X}"]
     assert "t1_dashboard.svg" in charts
 
 
 def test_missing_reference_prints_a_dash_not_a_number(tmp_path: Path) -> None:
     d = doc(*NOOPS, bench("cancel_fanout", "m", "trio", 10, 24e-6))
     text, _ = render(load(write_doc(tmp_path, d)))
-    assert table_row(text, "M", "trio")[2:7] == ["2", "2–2", "—", "—", "—"]
+    assert table_row(text, "M", "trio")[2:7] == ["2", f"2{DASH}2", "—", "—", "—"]
 
 
 def test_memory_uses_the_samples_median_and_range(tmp_path: Path) -> None:
-    d = doc(*NOOPS,
-            bench("parked_memory", "native:asyncio.TaskGroup", "asyncio", 10, 1.0, kind="native",
-                  bytes_per_task=[1000.0, 1100.0, 900.0]),
-            bench("parked_memory", "m", "asyncio", 10, 1.0, bytes_per_task=[3000.0, 2000.0, 2500.0]),
-            bench("parked_rss", "m", "asyncio", 10, 1.0,
-                  rss=[{"bytes_per_task": 4096.0, "maxrss_kib": 20480, "maxrss_before_kib": 10}]))  # fmt: skip
+    d = doc(
+        *NOOPS,
+        bench(
+            "parked_memory",
+            "native:asyncio.TaskGroup",
+            "asyncio",
+            10,
+            1.0,
+            kind="native",
+            bytes_per_task=[1000.0, 1100.0, 900.0],
+        ),
+        bench("parked_memory", "m", "asyncio", 10, 1.0, bytes_per_task=[3000.0, 2000.0, 2500.0]),
+        bench(
+            "parked_rss",
+            "m",
+            "asyncio",
+            10,
+            1.0,
+            rss=[{"bytes_per_task": 4096.0, "maxrss_kib": 20480, "maxrss_before_kib": 10}],
+        ),
+    )
     text, charts = render(load(write_doc(tmp_path, d)))
     mem = text[text.index("Memory per parked task") : text.index("Peak RSS")]
-    assert table_row(mem, "M", "asyncio")[2:5] == ["2,500", "2,000–3,000", "2.50×"]
+    assert table_row(mem, "M", "asyncio")[2:5] == ["2,500", f"2,000{DASH}3,000", f"2.50{X}"]
     rss = text[text.index("Peak RSS") :]
     assert table_row(rss, "M", "asyncio")[2] == "4,096"
     assert table_row(rss, "M", "asyncio")[-1] == "20.0"
@@ -126,23 +214,47 @@ def test_memory_uses_the_samples_median_and_range(tmp_path: Path) -> None:
 
 def test_http_rows_show_the_servers_max_in_flight_and_flag_a_broken_bound(tmp_path: Path) -> None:
     stats = [{"max_inflight": 16, "served": 40}, {"max_inflight": 17, "served": 40}]
-    d = doc(*NOOPS, bench("t3_http", "m", "asyncio", 40, 1e-3, unit="item", limit=16,
-                          server_stats=stats, client_connections=[17], server_delay_s=0.001))  # fmt: skip
+    d = doc(
+        *NOOPS,
+        bench(
+            "t3_http",
+            "m",
+            "asyncio",
+            40,
+            1e-3,
+            unit="item",
+            limit=16,
+            server_stats=stats,
+            client_connections=[17],
+            server_delay_s=0.001,
+        ),
+    )
     text, _ = render(load(write_doc(tmp_path, d)))
     assert table_row(text, "M", "asyncio")[-2:] == ["17 ✗ over the limit", "17"]
 
 
 def test_header_names_machine_python_libraries_method_and_skips(tmp_path: Path) -> None:
     text, _ = render(load(write_doc(tmp_path, doc(*NOOPS))))
-    for needle in ("box", "Test CPU", "CPython 3.11.7", "trio 0.35.0", "anyio 4.16.0",
-                   "METHOD-TEXT", "abcdef123456", "quick profile", "flusher: no daemon",
-                   "`test_x[m|asyncio]`: why not"):  # fmt: skip
+    for needle in (
+        "box",
+        "Test CPU",
+        "CPython 3.11.7",
+        "trio 0.35.0",
+        "anyio 4.16.0",
+        "METHOD-TEXT",
+        "abcdef123456",
+        "quick profile",
+        "flusher: no daemon",
+        "`test_x[m|asyncio]`: why not",
+    ):
         assert needle in text, needle
 
 
 def test_charts_are_well_formed_svg_with_one_bar_per_row(tmp_path: Path) -> None:
-    d = doc(*NOOPS, *(bench("spawn_join", r, "asyncio", n, n * 3e-6) for r in "abc"
-                      for n in (100, 1000)))  # fmt: skip
+    d = doc(
+        *NOOPS,
+        *(bench("spawn_join", r, "asyncio", n, n * 3e-6) for r in "abc" for n in (100, 1000)),
+    )
     _, charts = render(load(write_doc(tmp_path, d)))
     bars = ET.fromstring(charts["spawn_join.svg"])
     ns = "{http://www.w3.org/2000/svg}"
@@ -157,14 +269,20 @@ def test_write_and_cli_put_report_and_charts_in_the_directory(tmp_path: Path) ->
     written = write(load(src), tmp_path / "out")
     assert {p.name for p in written} == {"report.md", "spawn_join.svg"}
     assert cli(["report", str(src), "--out", str(tmp_path / "cli")]) == 0
-    assert (tmp_path / "cli" / "report.md").read_text() == (tmp_path / "out" / "report.md").read_text()
+    assert (tmp_path / "cli" / "report.md").read_text() == (
+        tmp_path / "out" / "report.md"
+    ).read_text()
 
 
 def test_compare_divides_new_by_old_per_benchmark(tmp_path: Path) -> None:
-    old = write_doc(tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 410e-6)), "a.json")
-    new = write_doc(tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 210e-6)), "b.json")
+    old = write_doc(
+        tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 410e-6)), "a.json"
+    )
+    new = write_doc(
+        tmp_path, doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 210e-6)), "b.json"
+    )
     text = compare(load(old), load(new))
-    assert table_row(text, "spawn_join", "M", "asyncio")[5:] == ["4", "2", "0.50×"]
+    assert table_row(text, "spawn_join", "M", "asyncio")[5:] == ["4", "2", f"0.50{X}"]
     assert cli(["compare", str(old), str(new), "--out", str(tmp_path / "c.md")]) == 0
     assert (tmp_path / "c.md").read_text() == text
 
@@ -195,7 +313,7 @@ def test_bad_input_names_the_mistake(tmp_path: Path, content: str, message: str)
 def test_a_benchmark_without_joinery_extra_info_is_refused(tmp_path: Path) -> None:
     d = doc(*NOOPS)
     d["benchmarks"].append({"name": "test_foreign", "stats": {}, "extra_info": {}})
-    with pytest.raises(ReportError, match="test_foreign.*scenario"):
+    with pytest.raises(ReportError, match=r"test_foreign.*scenario"):
         load(write_doc(tmp_path, d))
 
 

@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from joinery.models import load_model, registered_models
 
 from benchmarks._rows import is_control
 from comparisons.bench_report import load, render
-from joinery.models import load_model, registered_models
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ("spawn_join", "cancel_fanout", "t1_dashboard", "t3_instant", "t3_http", "t5_shed",

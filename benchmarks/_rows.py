@@ -132,7 +132,7 @@ NATIVE_ROWS: tuple[Row, ...] = (
     ),
     Row(
         "floor:await",
-        "floor: one task awaits them in sequence",
+        "floor: awaited in sequence",
         "floor",
         FLAVORS,
         _floor_spawn_n,
@@ -176,7 +176,7 @@ class _SpawnAll:
 def model_row(model: Model) -> Row:
     """The row that runs ``model``'s ``run_scope`` on every backend it declares."""
     flavors = tuple(f for f in FLAVORS if model.runs_on("trio" if f == "trio" else "asyncio"))
-    title = f"{model.name} ({model.info.title})"
+    title = model.name  # the models table of the report gives each one's long title
     try:
         run_scope = model.scenario("run_scope")
     except Unsupported as exc:

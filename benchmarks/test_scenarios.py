@@ -39,7 +39,7 @@ def _info(bench: Bench, case: Case, scenario: str, n: int, unit: str) -> None:
 
 
 def _floor_info(bench: Bench, scenario: str, n: int, unit: str) -> None:
-    bench.info(scenario=scenario, row="floor:send", title="floor: in sequence, coro.send(None)",
+    bench.info(scenario=scenario, row="floor:send", title="floor: coro.send, in sequence",
                kind="floor", flavor="none", n=n, unit=unit)  # fmt: skip
 
 
@@ -82,11 +82,12 @@ async def _fetch_round(fetch_all: Callable[..., Any], port: int, items: list[str
     pool = HttpPool(port)
     try:
         bodies = await fetch_all(pool.fetch, items, 16)
+        opened = pool.connections
     finally:
         await pool.aclose()
     if [b.decode() for b in bodies] != items:
         raise AssertionError("fetch_all over HTTP lost, added or reordered results")
-    return pool.connections
+    return opened
 
 
 def test_t3_http(

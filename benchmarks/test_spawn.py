@@ -21,7 +21,7 @@ def test_noop_round(bench: Bench, drivers: DriverFor, flavor: Flavor) -> None:
 
 def test_floor_coroutines(bench: Bench, n: int) -> None:
     """The floor: create and drive N trivial coroutines with send(None), no scheduler."""
-    bench.info(scenario="spawn_join", row="floor:send", title="floor: coro.send(None), no loop",
+    bench.info(scenario="spawn_join", row="floor:send", title="floor: coro.send, no loop",
                kind="floor", flavor="none", n=n, unit="task")  # fmt: skip
     bench.time(lambda: floor_coroutines(n))
 

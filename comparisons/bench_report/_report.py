@@ -27,9 +27,36 @@ TIMED = (
     ("t3_http", "T3: fetch_all against a loopback HTTP server, limit 16", "µs per item"),
     ("t5_shed", "T5: run_shedded, instant jobs, limit 4", "µs per submitted job"),
 )
+NOTES = {
+    "spawn_join": (
+        "Two floors: `floor: coro.send, no loop` creates each coroutine and drives it with "
+        "`send(None)` from plain Python (the `\xd7 floor` column divides by it); `floor: "
+        "awaited in sequence` awaits them one after another inside one task of the loop."
+    ),
+    "cancel_fanout": (
+        "Timed from the moment one child raises until the group returns, its parked "
+        "siblings cancelled and joined; spawning them is untimed set-up. No floor: without "
+        "a scheduler there is nothing to cancel. A model whose group does not cancel "
+        "siblings on failure is listed under skipped benchmarks, with what was seen."
+    ),
+    "t1_dashboard": (
+        "The fakes answer without suspending, so this is what the structure around three "
+        "calls costs; the floor awaits the three calls in sequence."
+    ),
+    "t3_instant": (
+        "The fakes answer without suspending; the floor awaits every fetch in sequence."
+    ),
+    "t5_shed": (
+        "With instant jobs nothing finishes while the loop is still submitting, so every "
+        "model accepts `limit` jobs and drops the rest; the floor runs every job in sequence, "
+        "so here it is a reference, not a lower bound."
+    ),
+}
 KIND_ORDER = {"model": 0, "native": 1, "floor": 2}
 FLAVOR_ORDER = {"asyncio": 0, "asyncio+uvloop": 1, "trio": 2, "none": 3}
 HEADLINE_N = 10_000
+DASHES = {"asyncio+uvloop": "7 3", "trio": "2 3"}
+"""Stroke per loop in scaling charts (plain asyncio and no-loop floors are solid)."""
 
 
 def _us(seconds: float | None) -> str:
@@ -197,7 +224,7 @@ def _scaling(run: Run, entries: Sequence[Entry]) -> list[_svg.Series]:
         series.setdefault((e.row, e.flavor), []).append((e.n, run.per_unit(e).median * 1e6))
         label[(e.row, e.flavor)] = e
     return [
-        _svg.Series(_label(label[k]), pts, dashed=label[k].kind == "floor")
+        _svg.Series(_label(label[k]), pts, color_key=k[0], dash=DASHES.get(k[1], ""))
         for k, pts in series.items()
     ]
 
@@ -210,6 +237,8 @@ def timed_sections(run: Run, charts: dict[str, str]) -> list[str]:
         if not entries:
             continue
         out += [f"## {title}", ""]
+        if scenario in NOTES:
+            out += [NOTES[scenario], ""]
         if scenario == "t3_http":
             delay = entries[0].extra.get("server_delay_s")
             out += [

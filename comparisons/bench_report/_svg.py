@@ -34,11 +34,16 @@ class Bar:
 
 @dataclass(frozen=True)
 class Series:
-    """One line of a scaling chart: ``points`` are (x, y) pairs."""
+    """One line of a scaling chart: ``points`` are (x, y) pairs.
+
+    Series with the same ``color_key`` share a color; ``dash`` is an SVG dash pattern
+    (empty: solid), so one row on three loops reads as one color, three strokes.
+    """
 
     label: str
     points: Sequence[tuple[float, float]]
-    dashed: bool = False
+    color_key: str = ""
+    dash: str = ""
 
 
 def _nice(value: float) -> str:
@@ -55,7 +60,7 @@ def bars(title: str, unit: str, items: Sequence[Bar]) -> str:
     """Horizontal bars, one per item, in the order given, with an IQR whisker each."""
     if not items:
         raise ValueError(f"bars({title!r}): nothing to draw")
-    label_w, bar_w, row_h, top = 330, 430, 22, 40
+    label_w, bar_w, row_h, top = 300, 430, 22, 40
     width, height = label_w + bar_w + 90, top + row_h * len(items) + 30
     top_value = max(max(b.high, b.value) for b in items) or 1.0
     scale = bar_w / top_value
@@ -108,7 +113,7 @@ def lines(title: str, xlabel: str, ylabel: str, series: Sequence[Series]) -> str
     points = [p for s in series for p in s.points if p[0] > 0 and p[1] > 0]
     if not points:
         raise ValueError(f"lines({title!r}): no positive points to draw")
-    left, top, plot_w, plot_h, legend_w = 70, 40, 480, 320, 330
+    left, top, plot_w, plot_h, legend_w = 70, 40, 480, 320, 400
     width, height = left + plot_w + legend_w, max(top + plot_h + 50, top + 18 * len(series) + 20)
     xs = _log_ticks(min(p[0] for p in points), max(p[0] for p in points))
     ys = _log_ticks(min(p[1] for p in points), max(p[1] for p in points))
@@ -152,10 +157,11 @@ def lines(title: str, xlabel: str, ylabel: str, series: Sequence[Series]) -> str
         f'<text transform="translate(16 {top + plot_h / 2}) rotate(-90)" {_FONT} '
         f'text-anchor="middle">{escape(ylabel)}</text>'
     )
+    keys = list(dict.fromkeys(s.color_key or s.label for s in series))
     for i, s in enumerate(series):
-        color = PALETTE[i % len(PALETTE)]
+        color = PALETTE[keys.index(s.color_key or s.label) % len(PALETTE)]
         pts = sorted(p for p in s.points if p[0] > 0 and p[1] > 0)
-        dash = ' stroke-dasharray="5 4"' if s.dashed else ""
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         path = " ".join(
             f"{'M' if j == 0 else 'L'}{px(x):.1f} {py(y):.1f}" for j, (x, y) in enumerate(pts)
         )

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 import trio
@@ -189,3 +193,21 @@ def test_floor_drives_instant_coroutines_and_refuses_ones_that_suspend() -> None
 def test_flavors_are_the_three_loops() -> None:
     flavors: tuple[Flavor, ...] = FLAVORS
     assert flavors == ("asyncio", "asyncio+uvloop", "trio")
+
+
+def test_rss_subprocess_measures_its_own_peak_not_the_parents() -> None:
+    # On Linux ru_maxrss survives fork+exec: a child of a fat parent would report the
+    # parent's peak as its own "before" and 0 bytes per task. Make the parent fat first.
+    ballast = b"x" * (160 << 20)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "benchmarks._rss", "native:asyncio.TaskGroup", "asyncio",
+             "20000"],
+            cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+            timeout=60, check=True,
+        )  # fmt: skip
+    finally:
+        del ballast
+    figures = json.loads(out.stdout)
+    assert figures["maxrss_before_kib"] < 120 << 10, figures
+    assert figures["bytes_per_task"] > 500, figures  # a parked task is ~1.3 KB (tracemalloc)

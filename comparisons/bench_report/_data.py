@@ -18,6 +18,7 @@ from typing import Any
 TASKGROUP = "native:asyncio.TaskGroup"
 NURSERY = "native:trio.nursery"
 FLOOR = "floor:send"
+ANYIO = "native:anyio.TaskGroup"
 
 NATIVE_FOR_FLAVOR = {"asyncio": TASKGROUP, "asyncio+uvloop": TASKGROUP, "trio": NURSERY}
 """The loop's own group, written directly (rows measured for spawn, cancel, memory)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from comparisons.bench_report import _svg
 from comparisons.bench_report._data import (
+    ANYIO,
     FLOOR,
     MODEL_FOR_FLAVOR,
     NATIVE_FOR_FLAVOR,
@@ -319,47 +320,51 @@ def memory_sections(run: Run, charts: dict[str, str]) -> list[str]:
 # -- headline ----------------------------------------------------------------------------
 
 
+def _same(run: Run, scenario: str, e: Entry) -> Entry | None:
+    return next((c for c in run.scenario(scenario) if (c.row, c.flavor) == (e.row, e.flavor)), None)
+
+
+def _anyio_ref(run: Run, e: Entry) -> Entry | None:
+    return run.find(e.scenario, ANYIO, e.flavor, e.n)
+
+
 def headline(run: Run) -> list[str]:
-    """One table to quote: every model and native group against asyncio.TaskGroup and the floor."""
+    """One table to quote: each group against the native groups, anyio and the floor."""
     spawn = run.scenario("spawn_join")
     if not spawn:
         return []
     ns = sorted({e.n for e in spawn})
     n = HEADLINE_N if HEADLINE_N in ns else ns[-1]
+    x = "\xd7"
     out = [
         "## Headline",
         "",
-        f"Spawn + join at N = {n:,}, the cancellation fan-out and the memory per parked task, "
-        "each as a ratio to asyncio.TaskGroup on plain asyncio (and, for spawn + join, to the "
-        "floor: the same coroutines driven with no scheduler).",
+        f"Spawn + join at N = {n:,}: µs per task and its ratio to asyncio.TaskGroup on plain "
+        "asyncio, to the loop's own group (asyncio.TaskGroup on asyncio and uvloop, the "
+        "nursery on trio), to anyio's TaskGroup on the same loop, and to the floor (the same "
+        "coroutines driven with no scheduler). Then the cancellation fan-out and the memory "
+        "per parked task against the loop's own group.",
         "",
-        "| row | loop | spawn+join µs/task | \xd7 asyncio.TaskGroup | \xd7 native group "
-        "| \xd7 floor "
-        "| cancel \xd7 asyncio.TaskGroup | memory \xd7 asyncio.TaskGroup |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        f"| row | loop | spawn+join µs/task | {x} asyncio.TaskGroup | {x} native group "
+        f"| {x} anyio TaskGroup | {x} floor | cancel {x} native group | memory B/task "
+        f"| memory {x} native group |",
+        "|---|---|" + "---:|" * 8,
     ]
     for e in _ordered([e for e in spawn if e.n == n and e.kind in ("model", "native")]):
         mine = run.per_unit(e).median
-        cancel = next((c for c in run.scenario("cancel_fanout") if c.row == e.row
-                       and c.flavor == e.flavor), None)  # fmt: skip
-        memory = next((c for c in run.scenario("parked_memory") if c.row == e.row
-                       and c.flavor == e.flavor), None)  # fmt: skip
-        cancel_x = (
-            None
-            if cancel is None
-            else ratio(_per(run, cancel), _per(run, _taskgroup_ref(run, cancel)))
-        )
-        memory_x = None
-        if memory is not None:
-            memory_x = ratio(
-                _memory_figure(memory).median, _memory_ref(run, memory, _taskgroup_ref)
-            )
+        cancel, memory = _same(run, "cancel_fanout", e), _same(run, "parked_memory", e)
+        cancel_x = None if cancel is None else ratio(
+            _per(run, cancel), _per(run, _native_ref(run, cancel))
+        )  # fmt: skip
+        mem = None if memory is None else _memory_figure(memory).median
+        memory_x = None if memory is None else ratio(mem, _memory_ref(run, memory, _native_ref))
         cells = [
             e.title, e.flavor, _us(mine),
             _x(ratio(mine, _per(run, _taskgroup_ref(run, e)))),
             _x(ratio(mine, _per(run, _native_ref(run, e)))),
+            _x(ratio(mine, _per(run, _anyio_ref(run, e)))),
             _x(ratio(mine, _per(run, _floor_ref(run, e)))),
-            _x(cancel_x), _x(memory_x),
+            _x(cancel_x), "—" if mem is None else f"{mem:,.0f}", _x(memory_x),
         ]  # fmt: skip
         out.append("| " + " | ".join(cells) + " |")
     return [*out, ""]

@@ -144,15 +144,11 @@ def test_ratios_to_taskgroup_native_and_floor(tmp_path: Path) -> None:
         f"20.00{X}",
     ]
     assert table_row(table, "FLOOR:SEND", "none")[2] == "0.5"
-    # The headline quotes the same ratios (no cancel or memory runs here: dashes).
-    assert table_row(text, "M", "asyncio")[2:] == [
-        "6",
-        f"3.00{X}",
-        f"3.00{X}",
-        f"12.00{X}",
-        "—",
-        "—",
-    ]
+    # The headline quotes the same ratios (no anyio, cancel or memory runs: dashes).
+    headline = text[: text.index("## Spawn + join")]
+    assert table_row(headline, "M", "asyncio")[2:] == [
+        "6", f"3.00{X}", f"3.00{X}", "—", f"12.00{X}", "—", "—", "—"
+    ]  # fmt: skip
 
 
 def test_scenarios_without_native_rows_use_the_taskgroup_and_nursery_models(tmp_path: Path) -> None:
@@ -327,3 +323,22 @@ def test_duplicate_benchmarks_are_refused(tmp_path: Path) -> None:
     twice = bench("spawn_join", "m", "asyncio", 10, 1e-3)
     with pytest.raises(ReportError, match="share a"):
         load(write_doc(tmp_path, doc(*NOOPS, twice, twice)))
+
+
+def test_headline_compares_with_the_loops_group_anyio_cancel_and_memory(tmp_path: Path) -> None:
+    mem = "parked_memory"
+    d = doc(
+        *NOOPS,  # trio's no-op round: 4 µs
+        bench("spawn_join", "native:trio.nursery", "trio", 10_000, 40_004e-6, kind="native"),
+        bench("spawn_join", "native:anyio.TaskGroup", "trio", 10_000, 100_004e-6, kind="native"),
+        bench("spawn_join", "linear", "trio", 10_000, 44_004e-6),  # 4.4 µs/task
+        bench("cancel_fanout", "native:trio.nursery", "trio", 100, 204e-6, kind="native"),
+        bench("cancel_fanout", "linear", "trio", 100, 304e-6),
+        bench(mem, "native:trio.nursery", "trio", 100, 1.0, kind="native", bytes_per_task=[2000.0]),
+        bench(mem, "linear", "trio", 100, 1.0, bytes_per_task=[2200.0]),
+    )
+    text, _ = render(load(write_doc(tmp_path, d)))
+    headline = text[: text.index("## Spawn + join")]
+    assert table_row(headline, "LINEAR", "trio")[2:] == [
+        "4.4", "—", f"1.10{X}", f"0.44{X}", "—", f"1.50{X}", "2,200", f"1.10{X}"
+    ]  # fmt: skip

@@ -102,14 +102,37 @@ class Driver:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Stop the loop; background jobs still running are cancelled."""
+        """Stop the loop.
+
+        Raises:
+            RuntimeError: background jobs were still running (they are cancelled first):
+                a benchmark left work behind, which would have skewed later rounds.
+        """
         raise NotImplementedError
+
+    def __init__(self) -> None:
+        self._backgrounds: list[Background] = []
+
+    def _track(self, bg: Background) -> Background:
+        self._backgrounds = [b for b in self._backgrounds if not b.finished] + [bg]
+        return bg
+
+    def _running_backgrounds(self) -> int:
+        return sum(not b.finished for b in self._backgrounds)
+
+    def _refuse_left_behind(self, left: int) -> None:
+        if left:
+            raise RuntimeError(
+                f"{self.flavor} driver closed with {left} background job(s) still running; "
+                "they were cancelled"
+            )
 
 
 class AsyncioDriver(Driver):
     """asyncio (or uvloop) with one ``asyncio.Runner`` for the whole session."""
 
     def __init__(self, *, uvloop: bool = False) -> None:
+        super().__init__()
         if uvloop:
             import uvloop as _uvloop
 
@@ -146,10 +169,12 @@ class AsyncioDriver(Driver):
         bg._cancel = task.cancel
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return bg
+        return self._track(bg)
 
     def close(self) -> None:
+        left = self._running_backgrounds()
         self._runner.close()
+        self._refuse_left_behind(left)
 
 
 class _Job:
@@ -168,6 +193,7 @@ class TrioDriver(Driver):
     flavor: Flavor = "trio"
 
     def __init__(self) -> None:
+        super().__init__()
         self._callbacks: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
         self._jobs: deque[_Job | None] = deque()
         self._nursery: trio.Nursery | None = None
@@ -242,14 +268,16 @@ class TrioDriver(Driver):
                 bg._finish(value, None)
 
         self._nursery.start_soon(job)
-        return bg
+        return self._track(bg)
 
     def close(self) -> None:
         if self._stopped:
             return
+        left = self._running_backgrounds()
         self._jobs.append(None)
         self._pump_until(lambda: self._stopped)
         self._outcome.unwrap()
+        self._refuse_left_behind(left)
 
 
 def make_driver(flavor: Flavor) -> Driver:

@@ -211,3 +211,15 @@ def test_rss_subprocess_measures_its_own_peak_not_the_parents() -> None:
     figures = json.loads(out.stdout)
     assert figures["maxrss_before_kib"] < 120 << 10, figures
     assert figures["bytes_per_task"] > 500, figures  # a parked task is ~1.3 KB (tracemalloc)
+
+
+@pytest.mark.parametrize("flavor", FLAVORS)
+def test_closing_with_background_work_still_running_is_an_error(flavor: Flavor) -> None:
+    d = make_driver(flavor)
+
+    async def forever() -> None:
+        await park(d)
+
+    d.run(start_of(d, forever))
+    with pytest.raises(RuntimeError, match="1 background job\\(s\\) still running"):
+        d.close()

@@ -38,7 +38,9 @@ METHOD = (
     "asyncio.Runner per session (runner.run(coro) per round); trio runs one "
     "trio.lowlevel.start_guest_run per session on a minimal synchronous host loop (a round "
     "is one job handed to it). The hand-off's own cost is measured as a no-op round per "
-    "loop and subtracted from per-task and per-call figures."
+    "loop and subtracted from per-task and per-call figures. Before each benchmark: a full "
+    "garbage collection, then gc.freeze(), so that collections during rounds walk what the "
+    "rounds allocate, not the harness's heap (undone after the benchmark)."
 )
 
 T = TypeVar("T")

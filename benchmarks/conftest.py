@@ -166,20 +166,28 @@ class Bench:
     ) -> None:
         """Calibrate on one round (after ``setup``), then time ``rounds`` rounds.
 
-        Rounds default to the profile's budget divided by the calibration round. ``setup``
-        runs before each round, untimed. One full GC runs before calibration, so that a
-        benchmark does not pay for the garbage of the one before; within a benchmark the
-        collector runs as it would in production (a round pays its own share).
+        Rounds default to the profile's budget divided by one calibration round, set-up
+        included (a fan-out's set-up spawns thousands of tasks). ``setup`` runs before
+        each round, untimed.
+
+        The collector: a full collection, then ``gc.freeze()``, before the benchmark;
+        ``gc.unfreeze()`` after. Rounds still pay for collecting what they allocate, but
+        a collection no longer walks the harness's own heap, which grows during a session
+        and would make every later row look slower than an earlier one.
         """
         gc.collect()
-        if rounds is None:
-            if setup is not None:
-                setup()
-            start = time.perf_counter()
-            round_fn()
-            rounds = self.profile.rounds_for(time.perf_counter() - start)
-        self.info(rounds_planned=rounds)
-        self.benchmark.pedantic(round_fn, setup=setup, rounds=rounds, iterations=1)
+        gc.freeze()
+        try:
+            if rounds is None:
+                start = time.perf_counter()
+                if setup is not None:
+                    setup()
+                round_fn()
+                rounds = self.profile.rounds_for(time.perf_counter() - start)
+            self.info(rounds_planned=rounds)
+            self.benchmark.pedantic(round_fn, setup=setup, rounds=rounds, iterations=1)
+        finally:
+            gc.unfreeze()
 
 
 @pytest.fixture

@@ -443,3 +443,37 @@ def test_unqualified_function_names_are_refused() -> None:
         leaks.ignore_top_function("put")
     with pytest.raises(ValueError, match="non-empty fnmatch pattern"):
         leaks.ignore_name("")
+
+
+# ---------------------------------------------------------------- what runners hide
+
+
+@pytest.mark.parametrize("runner", ["asyncio.run", "uvloop.run"])
+def test_watch_runner_cleanup_sees_what_the_runner_cancels(runner: str) -> None:
+    import uvloop
+
+    run = asyncio.run if runner == "asyncio.run" else uvloop.run
+
+    async def main() -> None:
+        ch = demo.full_asyncio_channel()
+        demo.buggy_asyncio(ch)
+        await asyncio.sleep(0)  # the sender runs and blocks
+
+    with leaks.watch_runner_cleanup() as watch:
+        run(main())
+    assert leaks.find(retries=0) == []  # the runner cancelled it: invisible afterwards
+    (leak,) = watch.leaks
+    assert leak.name == "buggy-sender"
+    assert "asyncio.Runner closed its loop" in leak.state
+    assert send_frame(leak).line.startswith("await ch.put(1)")
+    assert leak.obj.cancelled()  # type: ignore[attr-defined]
+
+
+def test_watch_runner_cleanup_restores_asyncio() -> None:
+    import asyncio.runners
+
+    original = asyncio.runners._cancel_all_tasks  # type: ignore[attr-defined]
+    with leaks.watch_runner_cleanup(), leaks.watch_runner_cleanup() as inner:
+        asyncio.run(asyncio.sleep(0))
+    assert asyncio.runners._cancel_all_tasks is original  # type: ignore[attr-defined]
+    assert inner.leaks == []

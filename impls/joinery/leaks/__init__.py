@@ -30,6 +30,9 @@ asyncio's and uvloop's default executors and of anyio's thread pool).
 When not to use it: as a production watchdog (it walks every task's stack); or where a
 task is meant to outlive the check (pass it in ``ignore=``).
 
+asyncio's runners cancel leftover tasks at close; :func:`watch_runner_cleanup` records
+them first, so that a check after ``asyncio.run`` still sees them.
+
 A pytest plugin, :mod:`joinery.leaks.pytest_plugin`, runs these checks per test and per
 session when configured.
 """
@@ -52,6 +55,7 @@ from joinery.leaks._options import (
     ignore_name,
     ignore_top_function,
 )
+from joinery.leaks._runners import RunnerCleanupWatch, watch_runner_cleanup
 
 __all__ = [
     "DEFAULT_MAX_SLEEP",
@@ -61,6 +65,7 @@ __all__ = [
     "Kind",
     "Leak",
     "LeakError",
+    "RunnerCleanupWatch",
     "Snapshot",
     "afind",
     "averify_none",
@@ -72,4 +77,5 @@ __all__ = [
     "ignore_name",
     "ignore_top_function",
     "verify_none",
+    "watch_runner_cleanup",
 ]

@@ -54,6 +54,13 @@ class _Options:
             yield min(1e-6 * (1 << i), self.max_sleep)
 
 
+def keep(leak: Leak, source: Any, opts: _Options) -> bool:
+    """False if ``leak`` is machinery or matches an ignore option."""
+    if opts.machinery and source.is_machinery(leak):
+        return False
+    return not any(ig.matches(leak) for ig in opts.ignores)
+
+
 def _check(opts: _Options, here: Here) -> list[Leak]:
     snapshots = [ig for ig in opts.ignores if isinstance(ig, Snapshot)]
     leaks: list[Leak] = []
@@ -62,13 +69,8 @@ def _check(opts: _Options, here: Here) -> list[Leak]:
             if any(ig.covers(obj) for ig in snapshots):
                 continue  # cheap identity test first: no stack captured
             leak = source.describe(obj)
-            if leak is None:
-                continue
-            if opts.machinery and source.is_machinery(leak):
-                continue
-            if any(ig.matches(leak) for ig in opts.ignores):
-                continue
-            leaks.append(leak)
+            if leak is not None and keep(leak, source, opts):
+                leaks.append(leak)
     return leaks
 
 

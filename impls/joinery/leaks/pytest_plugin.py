@@ -17,6 +17,10 @@ names, one per line) and ``leaks_ignore_name`` (name patterns). The marker takes
 same keywords as :func:`joinery.leaks.find`: ``@pytest.mark.no_leaks(ignore=[...],
 retries=5)``.
 
+Tasks that ``asyncio.run`` or anyio's runner cancelled when closing their loop during
+the test (or the session) count as leaks too: they were pending when it ended, and the
+runner hid them (see :func:`joinery.leaks.watch_runner_cleanup`).
+
 Only what a test started counts: a snapshot is taken before its setup. What a wider
 fixture (module, session scope) started during that setup is not blamed on the test.
 The check runs after the event loop of an async test has stopped, so a task is judged
@@ -32,7 +36,7 @@ from typing import Any
 
 import pytest
 
-from joinery.leaks._find import DEFAULT_MAX_SLEEP, DEFAULT_RETRIES, find
+from joinery.leaks._find import DEFAULT_MAX_SLEEP, DEFAULT_RETRIES, _Options, find, keep
 from joinery.leaks._model import Leak, LeakError, format_report
 from joinery.leaks._options import (
     Ignore,
@@ -44,6 +48,8 @@ from joinery.leaks._options import (
     ignore_top_function,
     normalise,
 )
+from joinery.leaks._runners import RunnerCleanupWatch
+from joinery.leaks._sources import AsyncioSource
 
 
 @dataclass
@@ -58,6 +64,7 @@ class _Settings:
 @dataclass
 class _ItemState:
     before_setup: Snapshot
+    watch: RunnerCleanupWatch
     after_setup: Snapshot | None = None
     wide_setup: bool = False
 
@@ -65,8 +72,10 @@ class _ItemState:
 @dataclass
 class _SessionState:
     snapshot: Snapshot | None = None
+    watch: RunnerCleanupWatch | None = None
     leaks: list[Leak] = field(default_factory=list)
     attempts: int = 0
+    setting_up: _ItemState | None = None
 
 
 _SETTINGS = pytest.StashKey[_Settings]()
@@ -175,11 +184,14 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     """Snapshot what is alive before the test's setup, and again after it."""
     if not _enabled(item):
         return (yield)
-    state = _ItemState(before_setup=ignore_current())
+    state = _ItemState(before_setup=ignore_current(), watch=RunnerCleanupWatch().__enter__())
     item.stash[_ITEM] = state
+    session = item.config.stash[_SESSION]
+    session.setting_up = state
     try:
         return (yield)
     finally:
+        session.setting_up = None
         state.after_setup = ignore_current()
 
 
@@ -188,7 +200,8 @@ def pytest_fixture_setup(
     fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
 ) -> Generator[None, object, object]:
     """Note when a test's setup starts a wider fixture, whose tasks are not the test's."""
-    state = request.node.stash.get(_ITEM, None)
+    session = request.config.stash.get(_SESSION, None)
+    state = session.setting_up if session is not None else None
     if state is not None and fixturedef.scope != "function":
         state.wide_setup = True
     return (yield)
@@ -199,11 +212,14 @@ def pytest_runtest_teardown(
     item: pytest.Item, nextitem: pytest.Item | None
 ) -> Generator[None, None, None]:
     """After every teardown of the test, fail it if what it started is still alive."""
-    result = yield
     state = item.stash.get(_ITEM, None)
     if state is None:
-        return result
+        return (yield)
     del item.stash[_ITEM]
+    try:
+        result = yield
+    finally:
+        state.watch.__exit__(None, None, None)
     settings = item.config.stash[_SETTINGS]
     ignores: list[Any] = [state.before_setup, *settings.ignores]
     if state.wide_setup and state.after_setup is not None:
@@ -222,10 +238,17 @@ def pytest_runtest_teardown(
     handle = getattr(item, "funcargs", {}).get("no_leaks")
     if isinstance(handle, LeakCheck):
         ignores.extend(handle.ignores)
-    leaks = find(ignore=ignores, **kwargs)
+    leaks = _runner_leaks(state.watch, ignores, kwargs) + find(ignore=ignores, **kwargs)
     if leaks:
         raise LeakError(leaks, attempts=kwargs["retries"] + 1)
     return result
+
+
+def _runner_leaks(watch: RunnerCleanupWatch, ignores: list[Any], kwargs: Any) -> list[Leak]:
+    """What an asyncio runner cancelled at close, minus machinery and ignored ones."""
+    opts = _Options.build(ignores, kwargs["retries"], kwargs["max_sleep"], True)
+    source = AsyncioSource()
+    return [leak for leak in watch.leaks if keep(leak, source, opts)]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -233,6 +256,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = _SessionState()
     if session.config.stash[_SETTINGS].session:
         state.snapshot = ignore_current()
+        state.watch = RunnerCleanupWatch().__enter__()
     session.config.stash[_SESSION] = state
 
 
@@ -242,11 +266,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None or state.snapshot is None:
         return
     settings = session.config.stash[_SETTINGS]
-    state.leaks = find(
-        ignore=[state.snapshot, *settings.ignores],
-        retries=settings.retries,
-        max_sleep=settings.max_sleep,
-    )
+    kwargs: dict[str, Any] = {"retries": settings.retries, "max_sleep": settings.max_sleep}
+    ignores: list[Any] = [state.snapshot, *settings.ignores]
+    assert state.watch is not None
+    state.watch.__exit__(None, None, None)
+    state.leaks = _runner_leaks(state.watch, ignores, kwargs) + find(ignore=ignores, **kwargs)
     state.attempts = settings.retries + 1
     if state.leaks and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,1 @@
+"""Scripts that compare the models and write reports for the site (run by the main job)."""

@@ -15,6 +15,7 @@ This is a one-off measurement script, not a test: it asserts nothing about time.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -40,7 +41,7 @@ def experiments(model: Model) -> list[Experiment]:
 
     async def check_all(lab: Lab) -> Any:
         svc = lab.service("check", {"c3": Script(latency=0.5, error=ValueError("c3"))})
-        checks = [lambda k=f"c{i}": svc.call(k) for i in range(8)]
+        checks = [functools.partial(svc.call, f"c{i}") for i in range(8)]
         return await lab.observe(model.scenario("check_all"), checks)
 
     async def run_scope(lab: Lab) -> Any:
@@ -48,7 +49,7 @@ def experiments(model: Model) -> list[Experiment]:
 
         async def body(scope: Scope) -> None:
             for i in range(8):
-                scope.spawn(lambda k=f"w{i}": svc.call(k))
+                scope.spawn(functools.partial(svc.call, f"w{i}"))
 
         return await lab.observe(model.scenario("run_scope"), body)
 

@@ -140,7 +140,8 @@ async def afind(
     keep running and, under a virtual clock (trio's ``MockClock``, a virtual-clock asyncio
     loop), the outcome does not depend on the machine's speed. The calling task and the
     tasks waiting on it (its trio ancestors, the asyncio tasks awaiting it) are never
-    reported.
+    reported. While a *thread* looks leaked, each retry also waits the same delay in real
+    time (threads do not follow the loop's clock).
 
     Raises:
         RuntimeError: not awaited inside asyncio or trio.
@@ -153,6 +154,12 @@ async def afind(
         if not leaks:
             break
         await sleep(delay)
+        if any(leak.kind == "thread" for leak in leaks):
+            # Threads run on the real clock, not the loop's: under a virtual clock the
+            # sleep above takes no real time, and a pool worker that has just delivered
+            # its result would not get back to idle. Give threads real time too (this
+            # blocks the loop, but only while a thread looks leaked).
+            time.sleep(delay)  # noqa: ASYNC251  (on purpose, see above)
         leaks = _check(opts, here)
     return leaks
 

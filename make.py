@@ -66,7 +66,7 @@ def main_job() -> None:
     """Conformance suite, quick benchmarks and the site, from fresh results."""
     BUILD.mkdir(exist_ok=True)
     _run(PY, "-m", "joinery.conformance", "run", "--out", BUILD / "results" / "conformance.json")
-    _run(PY, ROOT / "comparisons" / "leak_report.py", "--out", BUILD / "reports")
+    _run(PY, ROOT / "comparisons" / "leak_report.py", "--out", BUILD / "reports" / "leaks")
 
 
 def test_job() -> None:

@@ -23,14 +23,14 @@ VERDICTS = ("pass", "fail", "unsupported")
 MAIN = "python3 make.py main"
 PRODUCERS: Mapping[str, str] = {
     "conformance": (
-        f"{MAIN}  (or: .venv/bin/python -m joinery.conformance run "
-        "--out <build dir>/results/conformance.json)"
+        ".venv/bin/python -m joinery.conformance run --out <build dir>/results/conformance.json"
+        f"  (the first step of {MAIN})"
     ),
     "bench": (
-        f"{MAIN}  (it runs the quick benchmarks into <build dir>/bench/quick.json "
-        "and writes the report into <build dir>/reports/bench/)"
+        "the quick benchmarks and their report generator in comparisons/ (issue 5), "
+        f"a step of {MAIN}"
     ),
-    "leaks": f"{MAIN}  (it writes the Buggy() leak reports into <build dir>/reports/leaks/)",
+    "leaks": f"the Buggy() leak-report run of the leak detector (issue 4), a step of {MAIN}",
 }
 """What to run to produce each input, quoted in every missing-data error."""
 

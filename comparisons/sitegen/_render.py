@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from comparisons.sitegen._data import ROOT, Conformance, MissingData, SiteData
+from comparisons.sitegen._data import PRODUCERS, ROOT, Conformance, MissingData, SiteData
 from comparisons.sitegen._source import CodeBlock, count_lines, extract_scenario
 from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID, Task
 
@@ -321,7 +321,7 @@ def bench_figures(data: SiteData, page: str, task: Task) -> str:
     if not found:
         raise MissingData(
             f"{data.bench.path}: no plot for {task.id} (a *.svg whose name contains one of "
-            f"{', '.join(task.figures)}). Regenerate the report with: python3 make.py main"
+            f"{', '.join(task.figures)}). Regenerate it with: {PRODUCERS['bench']}"
         )
     return "\n\n".join(
         f"![{f.stem}]({rel(page, BENCH_DIR + '/' + data.bench.rel(f))})" for f in found

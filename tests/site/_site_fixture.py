@@ -1,0 +1,169 @@
+"""A small, clearly fake data set in the documented formats, for what has not landed yet.
+
+Used only by the site's tests, and only for an input whose producer is not on this
+branch (see conftest.py): when ``joinery.conformance`` exists, the tests run it
+instead. Every value here is marked as a fixture so that it cannot pass for a result.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FIXTURE = "fixture (not a run)"
+
+PROPERTIES: dict[str, tuple[str, list[str], list[str]]] = {
+    "join": ("returns only after every child finished", ["T1", "T2", "T6"], ["load_dashboard"]),
+    "no_fixed_wait": ("returns as soon as the last child finishes", ["T1"], ["load_dashboard"]),
+    "sibling_cancel": ("a failing child cancels the others", ["T1", "T2"], ["load_dashboard"]),
+    "error_surfaced": ("the caller gets the child's exception", ["T1", "T9"], ["check_all"]),
+    "spawn_after_close": ("spawn after close creates no orphan", ["T2", "T6"], ["run_scope"]),
+    "child_traceback": ("a child's exception keeps its traceback", ["T2"], ["run_scope"]),
+    "body_error_cancels": ("an error in the body cancels the children", ["T2"], ["run_scope"]),
+    "bound": ("never more than N in flight, and N is reached", ["T3"], ["fetch_all"]),
+    "shed": ("accepted + dropped = submitted", ["T5"], ["run_shedded"]),
+    "cause": ("a cancelled sibling can obtain the failure", ["T7"], ["cause_of_cancel"]),
+    "daemon": ("no flush after stop() returns", ["T8"], ["flusher"]),
+    "outer_cancel": ("outer cancellation joins everything", ["T1", "T2"], ["run_scope"]),
+    "no_leak": ("nothing is left running", ["T4"], ["load_dashboard"]),
+}
+
+MODELS: dict[str, tuple[str, list[str], bool, dict[str, str]]] = {
+    "seed_given": ("Seed's given programs", ["asyncio"], True, {}),
+    "bare": ("bare asyncio tasks", ["asyncio"], False, {"run_shedded": "fixture: no bound"}),
+    "gather": ("asyncio.gather", ["asyncio"], False, {}),
+    "taskgroup": ("asyncio.TaskGroup", ["asyncio"], False, {}),
+    "nursery": ("Trio nursery", ["trio"], False, {}),
+    "broken_join": ("broken: returns before joining", ["asyncio"], True, {}),
+}
+
+SCENARIOS = [
+    "load_dashboard",
+    "run_scope",
+    "fetch_all",
+    "run_shedded",
+    "wait_then_spawn",
+    "spawn_then_wait",
+    "cause_of_cancel",
+    "flusher",
+    "check_all",
+]
+
+
+def _source(model: str, unsupported: dict[str, str]) -> str:
+    out = [f'"""Fixture model {model}: not real code."""', "", "import asyncio", ""]
+    out += [
+        "",
+        "def _helper(x: int) -> int:",
+        "    # a private helper the scenario uses",
+        "    return x + 1",
+        "",
+    ]
+    for s in SCENARIOS:
+        if s in unsupported:
+            continue
+        if s == "flusher":
+            out += ["", "@_helper_decorator", f"async def {s}(*args: object) -> None:"]
+        else:
+            out += ["", f"async def {s}(*args: object) -> int:"]
+        out += [f'    """Fixture {s} of {model}."""', "    await asyncio.sleep(0)"]
+        out += ["    return _helper(1)", ""]
+    out += ["", "def _helper_decorator(f: object) -> object:", "    return f", ""]
+    return "\n".join(out)
+
+
+def _verdict(model: str, prop: str) -> str:
+    seed_fails = ("no_fixed_wait", "join", "no_leak", "cause", "daemon", "spawn_after_close")
+    if model == "seed_given" and prop in seed_fails:
+        return "fail"
+    if model == "gather" and prop == "sibling_cancel":
+        return "fail"
+    if model == "broken_join" and prop == "join":
+        return "fail"
+    if model == "taskgroup" and prop == "cause":
+        return "fail"
+    return "pass"
+
+
+def write_fixture(build: Path, *, conformance: bool, bench: bool, leaks: bool) -> None:
+    """Write the selected inputs under ``build`` in the formats of formats.md."""
+    if conformance:
+        src = build / "fixture_models"
+        src.mkdir(parents=True, exist_ok=True)
+        models = {}
+        for name, (title, backends, control, unsupported) in MODELS.items():
+            path = src / f"{name}.py"
+            path.write_text(_source(name, unsupported))
+            models[name] = {
+                "title": title,
+                "backends": backends,
+                "summary": f"{FIXTURE}: {title}.",
+                "control": control,
+                "module": f"fixture.{name}",
+                "source": str(path),
+                "unsupported": unsupported,
+            }
+        results = []
+        for name, (_, backends, _, unsupported) in MODELS.items():
+            for pid, (_, _, scen) in PROPERTIES.items():
+                for b in backends:
+                    v = "unsupported" if scen[0] in unsupported else _verdict(name, pid)
+                    results.append(
+                        {
+                            "model": name,
+                            "backend": b,
+                            "property": pid,
+                            "verdict": v,
+                            "expected": v,
+                            "reason": None if v == "pass" else f"{FIXTURE}: expected {v}",
+                            "matches": True,
+                            "summary": f"{FIXTURE}: observer saw {v} | with a pipe",
+                            "evidence": {"fixture": True, "calls": [[0, "start"], [1, "end"]]},
+                        }
+                    )
+        doc = {
+            "schema": "joinery.conformance/1",
+            "generated": FIXTURE,
+            "environment": {
+                "python": "3.11",
+                "implementation": "CPython",
+                "platform": FIXTURE,
+                "machine": "x86_64",
+                "cpus": 2,
+                "packages": {"trio": FIXTURE},
+            },
+            "models": models,
+            "properties": {
+                pid: {
+                    "statement": st,
+                    "task": tasks[0],
+                    "tasks": tasks,
+                    "scenarios": scen,
+                    "observed_by": f"{FIXTURE}: the fake services' call log",
+                }
+                for pid, (st, tasks, scen) in PROPERTIES.items()
+            },
+            "results": results,
+            "totals": {"cells": len(results), "mismatches": 0},
+        }
+        out = build / "results" / "conformance.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(doc, indent=2))
+    if bench:
+        rep = build / "reports" / "bench"
+        rep.mkdir(parents=True, exist_ok=True)
+        names = ["spawn_join_scaling", "fanout", "bounded_fetch", "shed_throughput", "cancel"]
+        for n in names:
+            (rep / f"{n}.svg").write_text(
+                '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40">'
+                f'<text x="4" y="24">{FIXTURE}: {n}</text></svg>'
+            )
+        body = "\n\n".join(f"## {n}\n\n![{n}]({n}.svg)" for n in names)
+        (rep / "quick.md").write_text(f"# Quick profile ({FIXTURE})\n\n{body}\n")
+    if leaks:
+        rep = build / "reports" / "leaks"
+        rep.mkdir(parents=True, exist_ok=True)
+        for b in ("asyncio", "trio"):
+            (rep / f"buggy-{b}.txt").write_text(
+                f"{FIXTURE}: 1 leaked task on {b}\n  at send(ch) ``` <- backticks\n"
+            )

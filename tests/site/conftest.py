@@ -1,0 +1,82 @@
+"""Fixtures of the site's tests: fresh data in a temporary build directory, one build.
+
+The data is produced by the real producers when they are on the branch (the
+conformance CLI today; the benchmark report and the leak reports once their branches
+land), and only otherwise by the small, clearly marked fixture in ``_site_fixture.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from _site_fixture import write_fixture  # noqa: E402
+
+
+def has_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def produce(build: Path) -> dict[str, str]:
+    """Write every input of the site under ``build``; return who produced each."""
+    produced = {}
+    if has_module("joinery.conformance"):
+        out = build / "results" / "conformance.json"
+        subprocess.run(
+            [sys.executable, "-m", "joinery.conformance", "run", "--out", str(out)],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        produced["conformance"] = "joinery.conformance"
+    else:
+        write_fixture(build, conformance=True, bench=False, leaks=False)
+        produced["conformance"] = "fixture"
+    # TODO(wire): run the bench branch's quick report and the leaks branch's Buggy()
+    # reports here once they land; until then the documented formats are exercised.
+    write_fixture(build, conformance=False, bench=True, leaks=False)
+    produced["bench"] = "fixture"
+    write_fixture(build, conformance=False, bench=False, leaks=True)
+    produced["leaks"] = "fixture"
+    return produced
+
+
+def build_site(
+    build: Path, dest: Path, config: Path = ROOT / "mkdocs.yml"
+) -> subprocess.CompletedProcess[str]:
+    """``mkdocs build --strict`` (never ``-q``: it hides strict-mode warnings)."""
+    env = {**os.environ, "JOINERY_BUILD_DIR": str(build), "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(dest)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def site_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    build = tmp_path_factory.mktemp("build")
+    produce(build)
+    return build
+
+
+@pytest.fixture(scope="session")
+def built_site(site_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("site")
+    result = build_site(site_data, dest)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dest

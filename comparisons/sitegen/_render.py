@@ -330,9 +330,14 @@ def bench_figures(data: SiteData, page: str, task: Task) -> str:
 
 def leak_reports(data: SiteData) -> str:
     """Each real leak report in a content tab."""
+    stems = list(data.leaks.reports)
+    # "leak_buggy_asyncio", "leak_buggy_trio" -> tabs "asyncio", "trio".
+    prefix = posixpath.commonprefix(stems) if len(stems) > 1 else ""
+    prefix = prefix[: prefix.rfind("_") + 1]
     out = []
     for stem, text in data.leaks.reports.items():
-        out.append(f'=== "{stem}"\n\n' + _fence(text.rstrip("\n"), "text", "", "    ") + "\n")
+        label = stem.removeprefix(prefix) or stem
+        out.append(f'=== "{label}"\n\n' + _fence(text.rstrip("\n"), "text", "", "    ") + "\n")
     return "\n".join(out)
 
 

@@ -165,7 +165,9 @@ def code_tabs(conf: Conformance, scenarios: list[str]) -> str:
     others = frozenset(scenarios)
     for model in _model_order(conf):
         card = conf.models[model]
-        label = card["title"] + (" (control)" if card.get("control") else "")
+        title = card["title"]
+        control = card.get("control") and "control" not in title.lower()
+        label = title + (" (control)" if control else "")
         out.append(f'=== "{_inline(label)}"\n')
         for scenario in scenarios:
             if len(scenarios) > 1:

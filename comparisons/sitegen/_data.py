@@ -152,6 +152,9 @@ class BenchReport:
     pages: list[Path] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
     assets: list[Path] = field(default_factory=list)
+    task_figures: Mapping[str, list[str]] | None = None
+    """From the report's optional ``figures.json`` (``{"T1": ["fanout.svg"], ...}``):
+    the plots each task page shows. Without it, plots are matched by file name."""
 
     def rel(self, p: Path) -> str:
         """``p`` relative to the report directory, with forward slashes."""
@@ -172,7 +175,21 @@ def load_bench_report(path: Path) -> BenchReport:
         raise _missing("bench", path, "the benchmark report directory holds no *.md report")
     figures = [p for p in files if p.suffix == ".svg"]
     assets = [p for p in files if p.suffix not in (".md", ".svg")]
-    return BenchReport(path=path, pages=pages, figures=figures, assets=assets)
+    task_figures = None
+    manifest = path / "figures.json"
+    if manifest.is_file():
+        try:
+            task_figures = json.loads(manifest.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _missing("bench", manifest, f"cannot be read as JSON ({exc})") from exc
+        if not isinstance(task_figures, dict) or not all(
+            isinstance(v, list) and all(isinstance(n, str) for n in v)
+            for v in task_figures.values()
+        ):
+            raise _missing("bench", manifest, "must map task ids to lists of SVG file names")
+    return BenchReport(
+        path=path, pages=pages, figures=figures, assets=assets, task_figures=task_figures
+    )
 
 
 @dataclass(frozen=True)

@@ -317,9 +317,23 @@ def bench_pages(data: SiteData, page: str) -> str:
 
 def bench_figures(data: SiteData, page: str, task: Task) -> str:
     """The report's plots for ``task``, matched by file name."""
-    if not task.figures:
+    chosen = data.bench.task_figures
+    if chosen is not None:  # the report says which plot belongs to which task
+        found = [data.bench.path / name for name in chosen.get(task.id, [])]
+        missing = [f for f in found if f not in data.bench.figures]
+        if missing:
+            raise MissingData(
+                f"{data.bench.path / 'figures.json'} names {missing[0].name} for {task.id}, "
+                f"which is not a plot of the report. Regenerate it with: {PRODUCERS['bench']}"
+            )
+        if not found:
+            return "*No benchmark measures this task.*"
+    elif not task.figures:
         return "*No benchmark measures this task.*"
-    found = [f for f in data.bench.figures if any(word in f.stem.lower() for word in task.figures)]
+    else:
+        found = [
+            f for f in data.bench.figures if any(word in f.stem.lower() for word in task.figures)
+        ]
     if not found:
         raise MissingData(
             f"{data.bench.path}: no plot for {task.id} (a *.svg whose name contains one of "

@@ -10,7 +10,7 @@ import pytest
 from _site_html import page_file, parse, text
 from conftest import has_module
 
-from comparisons.sitegen import count_lines, extract_scenario, load_site_data
+from comparisons.sitegen import MissingData, count_lines, extract_scenario, load_site_data
 from comparisons.sitegen._data import ROOT
 from comparisons.sitegen._render import MarkerError, anchor, expand
 from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID
@@ -157,3 +157,20 @@ def test_every_task_has_a_page_and_verdicts(site_data: Path, built_site: Path) -
     for tid in TASKS_BY_ID:
         props = [p for p, v in conf.properties.items() if tid in v["tasks"]]
         assert props, f"the catalogue traces no property to {tid}"
+
+
+def test_figures_manifest_chooses_each_tasks_plots(site_data: Path, tmp_path: Path) -> None:
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(site_data, build)
+    report = build / "reports" / "bench"
+    some_svg = sorted(report.glob("*.svg"))[0].name
+    (report / "figures.json").write_text(json.dumps({"T3": [some_svg]}))
+    data = load_site_data(build)
+    assert some_svg in expand("[[bench T3]]", "tasks/t3.md", data, lambda _: False)
+    assert "No benchmark" in expand("[[bench T1]]", "tasks/t1.md", data, lambda _: False)
+    (report / "figures.json").write_text(json.dumps({"T1": ["no-such-plot.svg"]}))
+    data = load_site_data(build)
+    with pytest.raises(MissingData, match=r"no-such-plot\.svg"):
+        expand("[[bench T1]]", "tasks/t1.md", data, lambda _: False)

@@ -174,3 +174,23 @@ def test_figures_manifest_chooses_each_tasks_plots(site_data: Path, tmp_path: Pa
     data = load_site_data(build)
     with pytest.raises(MissingData, match=r"no-such-plot\.svg"):
         expand("[[bench T1]]", "tasks/t1.md", data, lambda _: False)
+
+
+def test_the_documented_suite_command_matches_the_cli() -> None:
+    # own-library.md tells readers how to judge their own model: every flag it uses must
+    # be one the conformance CLI accepts.
+    if not has_module("joinery.conformance.__main__"):
+        pytest.skip("the conformance CLI (python -m joinery.conformance) has not landed")
+    import subprocess
+    import sys
+
+    doc = (ROOT / "docs" / "own-library.md").read_text()
+    command = next(line for line in doc.splitlines() if "-m joinery.conformance run" in line)
+    helptext = subprocess.run(
+        [sys.executable, "-m", "joinery.conformance", "run", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for flag in re.findall(r"(?<!\S)--[a-z][a-z-]*", command):
+        assert flag in helptext, flag

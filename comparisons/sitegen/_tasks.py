@@ -23,14 +23,16 @@ class Task:
     figures: tuple[str, ...] = ()
 
 
+# Plot names as the benchmark report writes them (comparisons/bench_report):
+# <scenario>.svg and <scenario>_scaling.svg.
 TASKS: tuple[Task, ...] = (
-    Task("T1", "tasks/t1.md", ("load_dashboard",), ("fanout", "fan_out", "fan-out")),
-    Task("T2", "tasks/t2.md", ("run_scope",), ("spawn_join", "spawn-join", "scaling")),
-    Task("T3", "tasks/t3.md", ("fetch_all",), ("bounded", "fetch_all", "fetch-all")),
+    Task("T1", "tasks/t1.md", ("load_dashboard",), ("t1_",)),
+    Task("T2", "tasks/t2.md", ("run_scope",), ("spawn_join",)),
+    Task("T3", "tasks/t3.md", ("fetch_all",), ("t3_",)),
     Task("T4", "tasks/t4.md", ()),
-    Task("T5", "tasks/t5.md", ("run_shedded",), ("shed",)),
+    Task("T5", "tasks/t5.md", ("run_shedded",), ("t5_",)),
     Task("T6", "tasks/t6.md", ("wait_then_spawn", "spawn_then_wait")),
-    Task("T7", "tasks/t7.md", ("cause_of_cancel",), ("cancel",)),
+    Task("T7", "tasks/t7.md", ("cause_of_cancel",), ("cancel_fanout",)),
     Task("T8", "tasks/t8.md", ("flusher",)),
     Task("T9", "tasks/t9.md", ("check_all",)),
 )

@@ -193,14 +193,15 @@ def write_fixture(build: Path, *, conformance: bool, bench: bool, leaks: bool) -
     if bench:
         rep = build / "reports" / "bench"
         rep.mkdir(parents=True, exist_ok=True)
-        names = ["spawn_join_scaling", "fanout", "bounded_fetch", "shed_throughput", "cancel"]
+        names = ["spawn_join", "spawn_join_scaling", "t1_dashboard", "t3_instant", "t5_shed"]
+        names += ["cancel_fanout"]
         for n in names:
             (rep / f"{n}.svg").write_text(
                 '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40">'
                 f'<text x="4" y="24">{FIXTURE}: {n}</text></svg>'
             )
         body = "\n\n".join(f"## {n}\n\n![{n}]({n}.svg)" for n in names)
-        (rep / "quick.md").write_text(f"# Quick profile ({FIXTURE})\n\n{body}\n")
+        (rep / "report.md").write_text(f"# Quick profile ({FIXTURE})\n\n{body}\n")
     if leaks:
         rep = build / "reports" / "leaks"
         rep.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root (the directory holding ``mkdocs.yml``)."""
@@ -174,6 +175,12 @@ def load_bench_report(path: Path) -> BenchReport:
     if not pages:
         raise _missing("bench", path, "the benchmark report directory holds no *.md report")
     figures = [p for p in files if p.suffix == ".svg"]
+    for svg in figures:
+        # A browser shows an empty box for an SVG that is not well-formed XML.
+        try:
+            ElementTree.parse(svg)
+        except ElementTree.ParseError as exc:
+            raise _missing("bench", svg, f"is not well-formed XML ({exc})") from exc
     assets = [p for p in files if p.suffix not in (".md", ".svg")]
     task_figures = None
     manifest = path / "figures.json"

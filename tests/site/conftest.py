@@ -36,17 +36,22 @@ BENCH_SUBSET = (
 """One benchmark per plotted scenario, plus the no-op rounds the report subtracts."""
 
 
+def _run(cmd: list[str]) -> None:
+    # A producer that fails must say why: its output is the first thing to read.
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise AssertionError(
+            f"producer failed ({result.returncode}): {' '.join(cmd)}\n"
+            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+        )
+
+
 def produce(build: Path) -> dict[str, str]:
     """Write every input of the site under ``build``; return who produced each."""
     produced = {}
     if has_module("joinery.conformance"):
         out = build / "results" / "conformance.json"
-        subprocess.run(
-            [sys.executable, "-m", "joinery.conformance", "run", "--out", str(out)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        _run([sys.executable, "-m", "joinery.conformance", "run", "--out", str(out)])
         produced["conformance"] = "joinery.conformance"
     else:
         write_fixture(build, conformance=True, bench=False, leaks=False)
@@ -55,17 +60,16 @@ def produce(build: Path) -> dict[str, str]:
         # The real benchmarks, a few seconds' worth (one model, one loop, the smallest N),
         # and the real report generator: the site reads what they write.
         run = build / "bench" / "site-test.json"
-        subprocess.run(
+        run.parent.mkdir(parents=True, exist_ok=True)
+        _run(
             [
                 sys.executable, "-m", "pytest", "benchmarks", "-q", "-p", "no:cacheprovider",
                 "--bench-models", "taskgroup", "-k", BENCH_SUBSET, "--benchmark-json", str(run),
-            ],
-            cwd=ROOT, check=True, capture_output=True,
+            ]
         )  # fmt: skip
-        subprocess.run(
+        _run(
             [sys.executable, "-m", "comparisons.bench_report", "report", str(run),
-             "--out", str(build / "reports" / "bench")],
-            cwd=ROOT, check=True, capture_output=True,
+             "--out", str(build / "reports" / "bench")]
         )  # fmt: skip
         produced["bench"] = "benchmarks + comparisons.bench_report"
     else:
@@ -74,12 +78,7 @@ def produce(build: Path) -> dict[str, str]:
     leak_report = ROOT / "comparisons" / "leak_report.py"
     if leak_report.exists():  # the leaks branch's producer: the real Buggy() reports
         out = build / "reports" / "leaks"
-        subprocess.run(
-            [sys.executable, str(leak_report), "--out", str(out)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        _run([sys.executable, str(leak_report), "--out", str(out)])
         produced["leaks"] = str(leak_report)
     else:
         write_fixture(build, conformance=False, bench=False, leaks=True)

@@ -122,6 +122,18 @@ def test_task_page_tabs_switch(browser_page: Any, served: str) -> None:
     assert browser_page.problems == []
 
 
+def test_task_page_plots_are_displayed(browser_page: Any, served: str) -> None:
+    _open(browser_page, served + "/tasks/t1/")
+    images = browser_page.locator("article img")
+    assert images.count() >= 1
+    for i in range(images.count()):
+        img = images.nth(i)
+        img.scroll_into_view_if_needed()
+        loaded = img.evaluate("el => el.complete && el.naturalWidth > 0")
+        assert loaded, img.get_attribute("src")
+    assert browser_page.problems == []
+
+
 def test_matrix_page_table_and_evidence_link(browser_page: Any, served: str) -> None:
     _open(browser_page, served + "/matrix/")
     table = browser_page.locator("article table").first

@@ -99,3 +99,12 @@ def test_an_empty_leak_report_is_refused(site_data: Path, tmp_path: Path) -> Non
         report.write_text("")
     with pytest.raises(MissingData, match="leak report is empty"):
         load_site_data(build)
+
+
+def test_a_malformed_plot_is_refused(site_data: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(site_data, build)
+    svg = sorted((build / "reports" / "bench").glob("*.svg"))[0]
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text a="1" a="2"/></svg>')
+    with pytest.raises(MissingData, match="not well-formed XML"):
+        load_site_data(build)

@@ -33,3 +33,17 @@ def test_the_checker_sees_a_broken_link_and_anchor(built_site: Path, tmp_path: P
     assert any("nowhere" in p for p in problems)
     assert any("no-such-anchor" in p for p in problems)
     assert any("cdn.example" in p for p in external_resources(site))
+
+
+def test_every_svg_is_well_formed_xml(built_site: Path) -> None:
+    # A browser shows nothing for an SVG that is not well-formed XML (a duplicated
+    # attribute is enough), and no link checker notices: parse every one.
+    import xml.etree.ElementTree as ET
+
+    bad = []
+    for svg in sorted(built_site.rglob("*.svg")):
+        try:
+            ET.parse(svg)
+        except ET.ParseError as exc:
+            bad.append(f"{svg.relative_to(built_site)}: {exc}")
+    assert bad == []

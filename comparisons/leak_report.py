@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import site
 import sys
-import sysconfig
 from collections.abc import Callable
 from pathlib import Path
 
@@ -77,14 +75,7 @@ REPORTS: dict[str, Callable[[], str]] = {
 }
 
 
-def shorten(text: str) -> str:
-    """Replace machine-specific path prefixes with stable placeholders."""
-    prefixes = [(str(p), "<site-packages>") for p in site.getsitepackages()]
-    prefixes.append((sysconfig.get_paths()["stdlib"], "<stdlib>"))
-    prefixes.append((str(ROOT), "<repo>"))
-    for prefix, label in sorted(prefixes, key=lambda p: -len(p[0])):
-        text = text.replace(prefix + "/", label + "/")
-    return text
+shorten = leaks.shorten_paths
 
 
 def main(argv: list[str]) -> int:

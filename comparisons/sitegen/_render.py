@@ -72,6 +72,9 @@ def verdict_link(conf: Conformance, page: str, cell: Mapping[str, Any], *, long:
         label += "*" if not long else " (expected)"
         classes.append(".jv-expected")
     href = rel(page, evidence_page(cell["model"])) + "#" + anchor(cell["property"], cell["backend"])
+    # Parentheses in a summary (a repr such as Failure('boom')) would end the link
+    # early: Markdown's link syntax does not balance them inside the title.
+    title = title.replace("(", "&#40;").replace(")", "&#41;")
     return f'[{label}]({href} "{title}"){{ {" ".join(classes)} }}'
 
 

@@ -17,13 +17,14 @@ import importlib
 import math
 import re
 import warnings
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import trio
 import trio.testing
 
+from joinery import leaks
 from joinery.harness._backends import AsyncioOps, LoopOps, Mode, Outcome, TrioOps
 from joinery.harness._services import CallRecord, FakeService, Journal, Script
 from joinery.harness._virtual_loop import new_virtual_loop
@@ -164,20 +165,34 @@ def _clear_frames(exc: BaseException | None, seen: set[int] | None = None) -> No
     _clear_frames(exc.__context__, seen)
 
 
-def _describe_task(task: asyncio.Task[Any]) -> str:
-    coro = task.get_coro()
-    running = getattr(coro, "__qualname__", type(coro).__name__)
-    name = task.get_name()
-    # asyncio's default names count tasks process-wide ("Task-27"): leave them out so
-    # that the same experiment gives the same evidence in any process.
-    named = "" if re.fullmatch(r"Task-\d+", name) else f" {name!r}"
-    return f"asyncio task{named} running {running}"
+def _ignored(before: leaks.Snapshot | None) -> list[Any]:
+    """What the lab's leak check leaves out.
+
+    What existed before the experiment, the harness's own tasks, and threads (they
+    belong to the process, not to the experiment).
+    """
+    return [
+        *([before] if before is not None else []),
+        leaks.ignore_name(f"{HARNESS_TASK_PREFIX}*"),
+        lambda leak: leak.kind == "thread",
+    ]
 
 
-def _live_tasks(
-    tasks: Iterable[asyncio.Task[Any]], skip: Callable[[asyncio.Task[Any]], bool]
-) -> list[str]:
-    return sorted(_describe_task(t) for t in tasks if not t.done() and not skip(t))
+async def _look_for_leaks(lab: Lab, snapshot: dict[str, Any], before: leaks.Snapshot) -> None:
+    # Open calls and the end mark first: the detector's retries (goleak's back-off, on
+    # the loop's virtual clock) let orphans run a little longer, and that must not
+    # change what was open at the moment the experiment ended.
+    snapshot["open"] = list(lab.journal.open_calls())
+    snapshot["seq"] = lab.mark("experiment ended")
+    found = await leaks.afind(ignore=_ignored(before))
+    snapshot["leftovers"] = sorted(_stable(leak.format()) for leak in found)
+
+
+def _stable(text: str) -> str:
+    # asyncio's default task names count tasks process-wide ("Task-27") and reprs carry
+    # addresses: neither may make the same experiment's evidence differ between runs.
+    text = re.sub(r"'Task-\d+'", "'Task-N'", text)
+    return leaks.shorten_paths(re.sub(r" at 0x[0-9a-f]+", "", text))
 
 
 def run_lab(backend: Backend, experiment: Callable[[Lab], Awaitable[R]]) -> LabReport[R]:
@@ -209,14 +224,13 @@ def _run_asyncio(experiment: Callable[[Lab], Awaitable[R]]) -> LabReport[R]:
     snapshot: dict[str, Any] = {}
 
     async def main() -> R:
+        before = leaks.ignore_current()
+        snapshot["before"] = before
         try:
             return await experiment(lab)
         finally:
-            if not snapshot:  # not already taken because something escaped the loop
-                me = asyncio.current_task()
-                snapshot["leftovers"] = _live_tasks(asyncio.all_tasks(), lambda t: t is me)
-                snapshot["open"] = list(lab.journal.open_calls())
-                snapshot["seq"] = lab.mark("experiment ended")
+            if "seq" not in snapshot:  # not already taken because something escaped the loop
+                await _look_for_leaks(lab, snapshot, before)
 
     value: R | None = None
     error: BaseException | None = None
@@ -230,11 +244,10 @@ def _run_asyncio(experiment: Callable[[Lab], Awaitable[R]]) -> LabReport[R]:
     if escaped:
         # Something left the loop from inside a task's step (KeyboardInterrupt,
         # SystemExit): the experiment never finished, so take the snapshot now.
-        snapshot["leftovers"] = _live_tasks(
-            asyncio.all_tasks(loop), lambda t: t.get_name().startswith(HARNESS_TASK_PREFIX)
-        )
         snapshot["open"] = list(lab.journal.open_calls())
         snapshot["seq"] = lab.journal.next_seq()
+        found = leaks.find(ignore=_ignored(snapshot.get("before")), retries=0)
+        snapshot["leftovers"] = sorted(_stable(leak.format()) for leak in found)
     notes = _teardown_asyncio(loop)
     return LabReport(
         backend="asyncio",
@@ -286,12 +299,11 @@ def _run_trio(experiment: Callable[[Lab], Awaitable[R]]) -> LabReport[R]:
     snapshot: dict[str, Any] = {}
 
     async def main() -> R:
+        before = leaks.ignore_current()
         try:
             return await experiment(lab)
         finally:
-            snapshot["leftovers"] = _trio_leftovers()
-            snapshot["open"] = list(lab.journal.open_calls())
-            snapshot["seq"] = lab.mark("experiment ended")
+            await _look_for_leaks(lab, snapshot, before)
 
     value: R | None = None
     error: BaseException | None = None
@@ -323,38 +335,6 @@ def _run_trio(experiment: Callable[[Lab], Awaitable[R]]) -> LabReport[R]:
         warnings=[],
         journal=lab.journal,
         end_seq=snapshot.get("seq", 0),
-    )
-
-
-def _trio_leftovers() -> list[str]:
-    """Tasks alive besides the experiment's own chain, system tasks of models included."""
-    me = trio.lowlevel.current_task()
-    chain = set()
-    t: trio.lowlevel.Task | None = me
-    while t is not None:
-        chain.add(t)
-        parent = t.parent_nursery
-        t = parent.parent_task if parent is not None else None
-    found: list[str] = []
-
-    def walk(task: trio.lowlevel.Task) -> None:
-        for nursery in task.child_nurseries:
-            for child in nursery.child_tasks:
-                if child not in chain and not _is_trio_internal(child):
-                    found.append(f"trio task {child.name!r}")  # trio names are qualnames
-                walk(child)
-
-    root = trio.lowlevel.current_root_task()
-    if root is not None:
-        walk(root)
-    return sorted(found)
-
-
-def _is_trio_internal(task: trio.lowlevel.Task) -> bool:
-    module = getattr(task.coro, "cr_frame", None)
-    filename = module.f_code.co_filename if module is not None else ""
-    return "/trio/" in filename.replace("\\", "/") or task.name.startswith(
-        ("trio.", HARNESS_TASK_PREFIX)
     )
 
 

@@ -56,6 +56,7 @@ from joinery.leaks._options import (
     ignore_top_function,
 )
 from joinery.leaks._runners import RunnerCleanupWatch, watch_runner_cleanup
+from joinery.leaks._stack import shorten_paths
 
 __all__ = [
     "DEFAULT_MAX_SLEEP",
@@ -76,6 +77,7 @@ __all__ = [
     "ignore_entry_function",
     "ignore_name",
     "ignore_top_function",
+    "shorten_paths",
     "verify_none",
     "watch_runner_cleanup",
 ]

@@ -106,3 +106,22 @@ def thread_stack(frame: FrameType | None) -> list[Frame]:
         frame = frame.f_back
     frames.reverse()
     return frames
+
+
+def shorten_paths(text: str) -> str:
+    """Replace machine-specific path prefixes with stable placeholders.
+
+    ``<site-packages>/``, ``<stdlib>/`` and ``<repo>/`` (the checkout joinery runs
+    from), so that a report reads the same on every machine and in every clone.
+    """
+    import site
+    import sysconfig
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[3]  # impls/joinery/leaks/_stack.py -> repo
+    prefixes = [(str(p), "<site-packages>") for p in site.getsitepackages()]
+    prefixes.append((sysconfig.get_paths()["stdlib"], "<stdlib>"))
+    prefixes.append((str(repo), "<repo>"))
+    for prefix, label in sorted(prefixes, key=lambda p: -len(p[0])):
+        text = text.replace(prefix + "/", label + "/")
+    return text

@@ -1,1 +1,1 @@
-"""Comparisons built from joinery's results: the benchmark report (``bench_report``)."""
+"""Generators that compare the models: reports and site pages built from runs."""

@@ -14,8 +14,10 @@ import platform
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import joinery
 import pytest
 
 from benchmarks._drivers import FLAVORS, METHOD, Driver, Flavor, make_driver
@@ -235,6 +237,7 @@ def pytest_benchmark_update_json(
             "http_delay_s": profile.http_delay,
         },
         "method": METHOD,
+        "joinery_from": str(Path(joinery.__file__).resolve().parent),
         "skipped": list(_skips),
         "models": [
             {

@@ -131,6 +131,7 @@ def header(run: Run) -> list[str]:
         f" ({m.get('python_compiler', '?')})",
         f"- **Libraries:** {packages}",
         f"- **Sizes:** {sizes}",
+        f"- **Models imported from:** `{meta.get('joinery_from', '?')}`",
         f"- **Method:** {meta.get('method', '?')} Each figure is the median over rounds; the "
         "spread is the interquartile range (q1\u2013q3) of the rounds.",
         "",

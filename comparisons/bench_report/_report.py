@@ -242,10 +242,13 @@ def timed_sections(run: Run, charts: dict[str, str]) -> list[str]:
         if scenario in NOTES:
             out += [NOTES[scenario], ""]
         if scenario == "t3_http":
-            delay = entries[0].extra.get("server_delay_s")
+            delay = entries[0].extra.get("server_delay_s") or 0.0
+            limit = entries[0].extra.get("limit", 16)
             out += [
                 f"The server answers each item after {delay} s and counts requests in flight "
-                "itself; `server max in flight` is its maximum over the rounds.",
+                "itself; `server max in flight` is its maximum over the rounds. With "
+                f"{limit} in flight, its latency alone allows no less than {delay} s / "
+                f"{limit} = {_us(delay / limit)} µs per item.",
                 "",
             ]
         ns = sorted({e.n for e in entries})

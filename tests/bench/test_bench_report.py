@@ -227,6 +227,7 @@ def test_http_rows_show_the_servers_max_in_flight_and_flag_a_broken_bound(tmp_pa
     )
     text, _ = render(load(write_doc(tmp_path, d)))
     assert table_row(text, "M", "asyncio")[-2:] == ["17 ✗ over the limit", "17"]
+    assert "no less than 0.001 s / 16 = 62.5 µs per item" in text  # the latency bound
 
 
 def test_header_names_machine_python_libraries_method_and_skips(tmp_path: Path) -> None:

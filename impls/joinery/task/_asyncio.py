@@ -77,6 +77,15 @@ class AsyncioScope(Scope):
                     outer = e
                     self._cancel(None)
             self._exit_waiter = None
+        if self._parent_cancel_requested and outer is None and task.cancelling() == 0:
+            # We cancelled the body but it never awaited since (say it called
+            # s.cancel() and left): on 3.11 the request is still pending in the task
+            # and would hit the caller's next await. Take it here.
+            try:
+                await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                if task.cancelling() > 0:
+                    outer = asyncio.CancelledError()
         if self._timer is not None:
             self._timer.cancel()
         if outer is not None and self._cause is None and self._parent is not None:

@@ -256,7 +256,7 @@ class Scope(ABC):
 
     def _admit(self, fn: object) -> None:
         """Refuse a spawn that would be an orphan, or that comes from the wrong place."""
-        if not self._accepting or self._deadline_passed():
+        if not self._accepting or (self._deadline is not None and self._deadline_passed()):
             if isinstance(fn, Coroutine):
                 fn.close()  # the caller's coroutine would warn "never awaited"
             if self._state == NEW:

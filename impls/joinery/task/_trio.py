@@ -88,8 +88,9 @@ class TrioScope(Scope):
         self._nursery.start_soon(self._run_child, h)
 
     async def _run_child(self, h: Handle[Any]) -> None:
-        h._task = trio.lowlevel.current_task()
-        CURRENT.set(self)
+        h._task = trio.lowlevel.current_task()  # only for tree(): cheap, no allocation
+        if CURRENT.get() is not self:  # a child spawned by the body already has it
+            CURRENT.set(self)
         try:
             value = await h._coro
         except BaseException as e:

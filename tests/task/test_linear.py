@@ -8,7 +8,6 @@ from typing import Any
 
 import anyio
 import pytest
-
 from joinery import task
 
 
@@ -169,12 +168,11 @@ def test_awaiting_a_handle_of_a_cancelled_child_raises_cancelled_with_cause(run:
             except task.Cancelled as e:
                 seen.append(e)
 
-        async with task.scope(policy=task.SUPERVISE) as outer:
-            async with task.scope() as inner:
-                h = inner.spawn(_value, 1, 100)
-                outer.spawn(watcher, h).discard()  # a task outside `inner` awaits it
-                await anyio.sleep(1)
-                inner.cancel(why)
+        async with task.scope(policy=task.SUPERVISE) as outer, task.scope() as inner:
+            h = inner.spawn(_value, 1, 100)
+            outer.spawn(watcher, h).discard()  # a task outside `inner` awaits it
+            await anyio.sleep(1)
+            inner.cancel(why)
         assert len(seen) == 1
         assert seen[0].cause is why  # type: ignore[attr-defined]
 

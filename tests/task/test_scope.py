@@ -10,7 +10,6 @@ from typing import Any
 import anyio
 import pytest
 import trio
-
 from joinery import task
 
 
@@ -231,7 +230,7 @@ def test_bad_timeout_and_policy(run: Any) -> None:
     async def main() -> None:
         with pytest.raises(ValueError, match="timeout must be"):
             task.scope(timeout=-1)
-        with pytest.raises(TypeError, match="policy must be a task.Policy"):
+        with pytest.raises(TypeError, match=r"policy must be a task\.Policy"):
             task.scope(policy="race")  # type: ignore[arg-type]
 
     run(main)

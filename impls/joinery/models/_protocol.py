@@ -12,7 +12,7 @@ Every callable the harness hands to a scenario is an async function taking no ar
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
@@ -23,7 +23,7 @@ Backend = Literal["asyncio", "trio"]
 BACKENDS: tuple[Backend, ...] = ("asyncio", "trio")
 
 T = TypeVar("T")
-AsyncFn = Callable[[], Awaitable[Any]]
+AsyncFn = Callable[[], Coroutine[Any, Any, Any]]
 """A child's body: an async function of no arguments."""
 
 SCENARIOS: tuple[str, ...] = (
@@ -97,19 +97,19 @@ class ModelModule(Protocol):
 class LoadDashboard(Protocol):
     """T1: fan out the three fetches; cancel the siblings if one fails."""
 
-    async def __call__(self, api: DashboardAPI, user_id: str) -> Dashboard: ...  # noqa: D102
+    async def __call__(self, api: DashboardAPI, user_id: str) -> Dashboard: ...
 
 
 class RunScope(Protocol):
     """T2: run ``body(scope)``; every child it spawns is joined before returning."""
 
-    async def __call__(self, body: Callable[[Scope], Awaitable[None]]) -> None: ...  # noqa: D102
+    async def __call__(self, body: Callable[[Scope], Awaitable[None]]) -> None: ...
 
 
 class FetchAll(Protocol):
     """T3: ``fetch(url)`` for every url, at most ``limit`` in flight, results in input order."""
 
-    async def __call__(  # noqa: D102
+    async def __call__(
         self, fetch: Callable[[str], Awaitable[T]], urls: Sequence[str], limit: int
     ) -> list[T]: ...
 
@@ -117,44 +117,45 @@ class FetchAll(Protocol):
 class RunShedded(Protocol):
     """T5: try-spawn every job with at most ``limit`` running; return (accepted, dropped)."""
 
-    async def __call__(self, jobs: Sequence[AsyncFn], limit: int) -> tuple[int, int]: ...  # noqa: D102
+    async def __call__(self, jobs: Sequence[AsyncFn], limit: int) -> tuple[int, int]: ...
 
 
 class SpawnAround(Protocol):
-    """T6: ``wait_then_spawn`` is the bug as the model lets one write it; ``spawn_then_wait``
-    is the fix."""
+    """T6: ``wait_then_spawn`` is the bug as the model lets one write it.
 
-    async def __call__(self, work: AsyncFn) -> None: ...  # noqa: D102
+    ``spawn_then_wait`` is the fix.
+    """
+
+    async def __call__(self, work: AsyncFn) -> None: ...
 
 
 class CauseOfCancel(Protocol):
     """T7: run ``failing`` and ``sibling`` together.
 
     When ``sibling`` is cancelled because ``failing`` raised, call ``report(cause)`` with
-    the cause as the sibling can obtain it through the model. After the group ended,
-    return the cause as the caller can obtain it (``None`` if it cannot); the failure
-    itself must not be swallowed: re-raise it, bare or in a group, *unless* the model
-    returns it as the cause.
+    the cause as the sibling can obtain it through the model (``None`` if it cannot).
+    The failure itself is raised to the caller as the model surfaces errors.
     """
 
-    async def __call__(  # noqa: D102
+    async def __call__(
         self, failing: AsyncFn, sibling: AsyncFn, report: Callable[[object], None]
-    ) -> object: ...
+    ) -> None: ...
 
 
 class MakeFlusher(Protocol):
-    """T8: an async context manager that starts a daemon calling ``flush()`` every
-    ``interval`` seconds and yields a :class:`Flusher`."""
+    """T8: an async context manager around a daemon.
 
-    def __call__(  # noqa: D102
-        self, interval: float, flush: AsyncFn
-    ) -> AbstractAsyncContextManager[Flusher]: ...
+    The daemon calls ``flush()`` every ``interval`` seconds; the manager yields a
+    :class:`Flusher` whose ``stop()`` joins it.
+    """
+
+    def __call__(self, interval: float, flush: AsyncFn) -> AbstractAsyncContextManager[Flusher]: ...
 
 
 class CheckAll(Protocol):
     """T9: run every check concurrently, wait for all, surface *every* error."""
 
-    async def __call__(self, checks: Sequence[AsyncFn]) -> None: ...  # noqa: D102
+    async def __call__(self, checks: Sequence[AsyncFn]) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -1,41 +1,21 @@
 """Drive every joinery.task test on both backends, on virtual clocks.
 
 No pytest plugin runs these tests: ``run(fn)`` starts a fresh event loop per call,
-asyncio on a small virtual-clock loop (time jumps to the next timer when the loop is
-idle, like trio's MockClock(autojump_threshold=0)), trio on MockClock.
+asyncio on the harness's VirtualClockEventLoop (time jumps to the next timer when the
+loop is idle), trio on MockClock(autojump_threshold=0).
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import selectors
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 import trio
 import trio.testing
-
-
-class VirtualClockLoop(asyncio.SelectorEventLoop):
-    """An asyncio loop whose clock only moves when every task is blocked on a timer."""
-
-    def __init__(self) -> None:
-        super().__init__(selectors.DefaultSelector())
-        self._now = 0.0
-        real_select = self._selector.select  # type: ignore[attr-defined]
-
-        def select(timeout: float | None = None) -> Any:
-            if timeout is not None and timeout > 0:
-                self._now += timeout  # idle until the next timer: jump to it
-                timeout = 0
-            return real_select(timeout)
-
-        self._selector.select = select  # type: ignore[attr-defined]
-
-    def time(self) -> float:
-        return self._now
+from joinery.harness import VirtualClockEventLoop
 
 
 def _run_on(backend: str, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
@@ -44,7 +24,7 @@ def _run_on(backend: str, fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         if backend == "asyncio":
             # asyncio.Runner: on an escaping BaseException it cancels and joins the
             # remaining tasks, as asyncio.run() does.
-            with asyncio.Runner(loop_factory=VirtualClockLoop) as runner:
+            with asyncio.Runner(loop_factory=VirtualClockEventLoop) as runner:
                 result = runner.run(fn(*args))
                 left = asyncio.all_tasks(runner.get_loop())
                 assert not left, f"tasks left running: {left}"

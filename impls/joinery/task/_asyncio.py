@@ -118,10 +118,12 @@ class AsyncioScope(Scope):
     def _start(self, h: Handle[Any]) -> None:
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
-        ctx = copy_context()
-        if ctx.get(CURRENT) is not self:
+        if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
+            t = self._loop.create_task(h._coro)
+        else:
+            ctx = copy_context()
             ctx.run(CURRENT.set, self)
-        t = self._loop.create_task(h._coro, context=ctx)
+            t = self._loop.create_task(h._coro, context=ctx)
         h._task = t
         h._kind = RUNNING
         self._running += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Coroutine, Generator
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 from joinery.task._errors import LinearityError
 
@@ -51,7 +51,8 @@ class Handle(Generic[T]):
         "_scope",
         "_task",
         "_use",
-        "_used_at",
+        "_used_file",
+        "_used_line",
         "_value",
         "_waiters",
     )
@@ -66,7 +67,8 @@ class Handle(Generic[T]):
         self._value: Any = None
         self._task: Any = None  # the backend's task object while the child runs
         self._waiters: Any = None  # backend-specific, created only if awaited early
-        self._used_at = ""
+        self._used_file = ""  # where it was consumed, for the "consumed twice" message
+        self._used_line = 0
 
     @property
     def site(self) -> str:
@@ -92,30 +94,39 @@ class Handle(Generic[T]):
         Raises:
             LinearityError: the handle was already consumed, or its scope has exited.
         """
-        self._consume(sys._getframe(1), "discarded")
+        frame = sys._getframe(1)
+        if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
+            self._misuse(frame, "discarded")
+        self._used_file = frame.f_code.co_filename
+        self._used_line = frame.f_lineno
         self._use = DISCARDED
         if self._kind > RUNNING:
             self._scope._release(self)
 
-    def __await__(self) -> Generator[Any, None, T]:
+    def __await__(self) -> Generator[Any, Any, T]:
         """Wait for the child and return its value, or raise its exception."""
-        self._consume(sys._getframe(1), "awaited")
+        frame = sys._getframe(1)
+        if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
+            self._misuse(frame, "awaited")
+        self._used_file = frame.f_code.co_filename
+        self._used_line = frame.f_lineno
         self._use = WAITING
-        return self._scope._deliver(self).__await__()
+        if self._kind <= RUNNING:
+            yield from self._scope._wait_done(self).__await__()
+        result: T = self._scope._take(self)
+        return result
 
-    def _consume(self, frame: Any, how: str) -> None:
+    def _misuse(self, frame: Any, how: str) -> NoReturn:
         here = f"{frame.f_code.co_filename}:{frame.f_lineno}"
         if self._use != PENDING:
             raise LinearityError(
                 f"handle of {self.name}() spawned at {self.site} consumed twice: "
-                f"first at {self._used_at}, then {how} at {here}"
+                f"first at {self._used_file}:{self._used_line}, then {how} at {here}"
             )
-        if self._scope._state == _SCOPE_EXITED:
-            raise LinearityError(
-                f"handle of {self.name}() spawned at {self.site} {how} at {here}, "
-                "after its scope exited: take results inside the scope"
-            )
-        self._used_at = here
+        raise LinearityError(
+            f"handle of {self.name}() spawned at {self.site} {how} at {here}, "
+            "after its scope exited: take results inside the scope"
+        )
 
     def _describe(self) -> str:
         return f"{self.name}() spawned at {self.site} [{_KIND_NAMES[self._kind]}]"

@@ -16,6 +16,7 @@ from types import CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
 
 from joinery.task._errors import (
+    Cancelled,
     CancelRequested,
     DeadlineExceeded,
     LinearityError,
@@ -29,7 +30,6 @@ from joinery.task._handle import (
     FAILED,
     OK,
     PENDING,
-    RUNNING,
     Handle,
 )
 from joinery.task._policy import Policy
@@ -294,18 +294,14 @@ class Scope(ABC):
         elif self._running == 0:
             self._all_done()
 
-    async def _deliver(self, h: Handle[Any]) -> Any:
-        """Wait for ``h``'s child and hand its outcome to the one consumer."""
-        if h._kind <= RUNNING:
-            await self._wait_done(h)
+    def _take(self, h: Handle[Any]) -> Any:
+        """Hand a finished child's outcome to its one consumer."""
         h._use = DELIVERED
         self._children.pop(h, None)
         if h._kind == OK:
             return h._value
         if h._kind == FAILED:
             raise h._value
-        from joinery.task._errors import Cancelled
-
         cause = self.cause
         raise Cancelled(
             f"{h.name}() spawned at {h.site} was cancelled (cause: {cause!r})",

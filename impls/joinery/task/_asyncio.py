@@ -37,6 +37,8 @@ class AsyncioScope(Scope):
         self._parent_cancel_requested = False
         self._exit_waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._handle_type = _AsyncioHandle
+        self._where, self._here = events._get_running_loop, loop
         self._enter_common(task, loop)
         self._set_deadline(loop.time())
         if self._deadline is not None:
@@ -127,7 +129,7 @@ class AsyncioScope(Scope):
         h._task = t
         h._kind = RUNNING
         self._running += 1
-        t.add_done_callback(_Done(self, h))
+        t.add_done_callback(h._on_done)  # type: ignore[attr-defined]
 
     def _cancel_backend(self) -> None:
         for h in self._children:
@@ -157,21 +159,17 @@ class AsyncioScope(Scope):
             self._exit_waiter.set_result(None)
 
 
-class _Done:
-    """The done callback of one child (a bound method would do; a class is as cheap)."""
+class _AsyncioHandle(Handle[Any]):
+    """A handle whose bound ``_on_done`` is the child task's done callback."""
 
-    __slots__ = ("h", "scope")
+    __slots__ = ()
 
-    def __init__(self, scope: AsyncioScope, h: Handle[Any]) -> None:
-        self.scope = scope
-        self.h = h
-
-    def __call__(self, t: asyncio.Task[Any]) -> None:
+    def _on_done(self, t: asyncio.Task[Any]) -> None:
         if t.cancelled():
-            self.scope._child_done(self.h, CANCELLED, None)
+            self._scope._child_done(self, CANCELLED, None)
             return
         exc = t.exception()
         if exc is None:
-            self.scope._child_done(self.h, OK, t.result())
+            self._scope._child_done(self, OK, t.result())
         else:
-            self.scope._child_done(self.h, FAILED, exc)
+            self._scope._child_done(self, FAILED, exc)

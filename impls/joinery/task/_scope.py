@@ -102,6 +102,9 @@ class Scope(ABC):
         self._owner: object = None
         self._key: object = None
         self._token: Token[Scope | None] | None = None
+        self._handle_type: type[Handle[Any]] = Handle
+        self._where: Callable[[], object] = _nowhere  # where spawn is called from...
+        self._here: object = None  # ...must be this (set by the backend on entry)
 
     # -- public API -------------------------------------------------------------------
 
@@ -116,11 +119,19 @@ class Scope(ABC):
             TypeError: ``fn`` is not an async function (or is a coroutine object).
             RuntimeError: called from another thread or event loop than the scope's.
         """
-        self._admit(fn)
+        # The fast path is inlined (see the performance note in joinery.task): one
+        # test covers closed, deadline-bearing and wrong-thread/loop scopes.
+        if not self._accepting or self._deadline is not None or self._where() != self._here:
+            self._admit(fn)
         frame = sys._getframe(1)
-        h: Handle[T] = Handle(
-            self, _coroutine_of(fn, args), frame.f_code.co_filename, frame.f_lineno
-        )
+        try:
+            coro = fn(*args)
+        except TypeError:
+            _not_a_function(fn)
+            raise
+        if type(coro) is not CoroutineType:
+            coro = _coroutine_or_error(fn, coro)
+        h: Handle[T] = self._handle_type(self, coro, frame.f_code.co_filename, frame.f_lineno)
         self._children[h] = None
         if self._limit is not None and self._running >= self._limit:
             self._queue.append(h)
@@ -143,7 +154,7 @@ class Scope(ABC):
         if self._limit is not None and self._running + len(self._queue) >= self._limit:
             return None
         frame = sys._getframe(1)
-        h: Handle[T] = Handle(
+        h: Handle[T] = self._handle_type(
             self, _coroutine_of(fn, args), frame.f_code.co_filename, frame.f_lineno
         )
         self._children[h] = None
@@ -465,20 +476,35 @@ def _coroutine_of(fn: Any, args: tuple[Any, ...]) -> Coroutine[Any, Any, Any]:
     try:
         coro = fn(*args)
     except TypeError:
-        if isinstance(fn, Coroutine):
-            fn.close()
-            name = getattr(fn, "__qualname__", "fn")
-            raise TypeError(
-                f"spawn() takes an async function and its arguments, not a coroutine "
-                f"object: write spawn({name}, ...), not spawn({name}(...))"
-            ) from None
-        if not callable(fn):
-            raise TypeError(f"spawn() needs an async function, got {fn!r}") from None
+        _not_a_function(fn)
         raise
-    if type(coro) is CoroutineType or isinstance(coro, Coroutine):
+    if type(coro) is CoroutineType:
         return coro
+    return _coroutine_or_error(fn, coro)
+
+
+def _not_a_function(fn: Any) -> None:
+    """Turn the TypeError of calling a coroutine object or a non-callable into a clear one."""
+    if isinstance(fn, Coroutine):
+        fn.close()
+        name = getattr(fn, "__qualname__", "fn")
+        raise TypeError(
+            f"spawn() takes an async function and its arguments, not a coroutine "
+            f"object: write spawn({name}, ...), not spawn({name}(...))"
+        ) from None
+    if not callable(fn):
+        raise TypeError(f"spawn() needs an async function, got {fn!r}") from None
+
+
+def _coroutine_or_error(fn: Any, result: object) -> Coroutine[Any, Any, Any]:
+    if isinstance(result, Coroutine):
+        return result
     name = getattr(fn, "__qualname__", repr(fn))
     raise TypeError(
         f"spawn() needs an async function; {name} is a plain function "
-        f"(calling it returned {type(coro).__name__}, not a coroutine)"
+        f"(calling it returned {type(result).__name__}, not a coroutine)"
     )
+
+
+def _nowhere() -> object:
+    return _nowhere  # before entry: never equal to ``_here``

@@ -32,7 +32,7 @@ class Service:
         self._stopping = False
         self.name: str = getattr(fn, "__qualname__", repr(fn))
         """The service function's name."""
-        self._handle: Handle[None] = Handle(owner, self._run(coro), file, line)
+        self._handle: Handle[None] = owner._handle_type(owner, self._run(coro), file, line)
         owner._children[self._handle] = None
         owner._start(self._handle)
         owner._services.append(self)

@@ -27,6 +27,7 @@ class TrioScope(Scope):
     async def __aenter__(self) -> TrioScope:
         self._enter_common(trio.lowlevel.current_task(), trio.lowlevel.current_trio_token())
         self._thread = threading.get_ident()
+        self._where, self._here = threading.get_ident, self._thread
         self._manager = trio.open_nursery(strict_exception_groups=True)
         self._nursery = await self._manager.__aenter__()
         self._set_deadline(trio.current_time())
@@ -85,7 +86,9 @@ class TrioScope(Scope):
     def _start(self, h: Handle[Any]) -> None:
         h._kind = RUNNING
         self._running += 1
-        self._nursery.start_soon(self._run_child, h)
+        # Name the trio task after the child's function: more useful than the wrapper's
+        # name, and an existing string (trio would format a new one for every task).
+        self._nursery.start_soon(self._run_child, h, name=h.name)
 
     async def _run_child(self, h: Handle[Any]) -> None:
         h._task = trio.lowlevel.current_task()  # only for tree(): cheap, no allocation
@@ -94,18 +97,21 @@ class TrioScope(Scope):
         try:
             value = await h._coro
         except BaseException as e:
-            cancelled, error = _split_cancelled(e)
-            if error is None:
-                self._child_done(h, CANCELLED, None)
-            else:
-                self._poll_deadline()  # an expired deadline is the cause, not this failure
-                self._child_done(h, FAILED, error)
-            if cancelled is e:
-                raise
-            if cancelled is not None:
-                raise cancelled from None
+            self._child_raised(h, e)  # re-raises trio's cancellation, keeps the rest
         else:
             self._child_done(h, OK, value)
+
+    def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
+        cancelled, error = _split_cancelled(e)
+        if error is None:
+            self._child_done(h, CANCELLED, None)
+        else:
+            self._poll_deadline()  # an expired deadline is the cause, not this failure
+            self._child_done(h, FAILED, error)
+        if cancelled is e:
+            raise e
+        if cancelled is not None:
+            raise cancelled from None
 
     def _cancel_backend(self) -> None:
         self._nursery.cancel_scope.cancel(reason=repr(self._cause))

@@ -66,6 +66,11 @@ def main_job() -> None:
     """Conformance suite, quick benchmarks and the site, from fresh results."""
     BUILD.mkdir(exist_ok=True)
     _run(PY, "-m", "joinery.conformance", "run", "--out", BUILD / "results" / "conformance.json")
+    _run(PY, ROOT / "comparisons" / "leak_report.py", "--out", BUILD / "reports" / "leaks")
+    # The site last: it reads everything above and fails if any of it is missing.
+    # Never -q: with it, mkdocs --strict exits 0 on warnings.
+    site_env = dict(os.environ, JOINERY_BUILD_DIR=str(BUILD), NO_MKDOCS_2_WARNING="1")
+    _run(PY, "-m", "mkdocs", "build", "--strict", "-d", ROOT / "site", env=site_env)
 
 
 def test_job() -> None:

@@ -1,0 +1,1 @@
+"""Generators that compare the models: reports and site pages built from runs."""

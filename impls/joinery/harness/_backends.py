@@ -40,6 +40,7 @@ class Outcome:
     hung: bool = False
     interrupted: bool = False
     cancelled: bool = False
+    end_seq: int = 0
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -1,0 +1,249 @@
+"""Loading the run's artefacts, with errors that say which file is missing and why.
+
+The site is only as honest as its inputs: a results file that is absent, stale in
+shape or half-written must stop the build, because an empty table on a published page
+reads as "nothing failed".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The repository root (the directory holding ``mkdocs.yml``)."""
+
+SCHEMA = "joinery.conformance/1"
+VERDICTS = ("pass", "fail", "unsupported")
+
+MAIN = "python3 make.py main"
+PRODUCERS: Mapping[str, str] = {
+    "conformance": (
+        ".venv/bin/python -m joinery.conformance run --out <build dir>/results/conformance.json"
+        f"  (the first step of {MAIN})"
+    ),
+    "bench": (
+        "the quick benchmarks and their report generator in comparisons/ (issue 5), "
+        f"a step of {MAIN}"
+    ),
+    "leaks": f"the Buggy() leak-report run of the leak detector (issue 4), a step of {MAIN}",
+}
+"""What to run to produce each input, quoted in every missing-data error."""
+
+
+class MissingData(Exception):
+    """An input of the site is missing or malformed; the message names file and fix."""
+
+
+def build_dir() -> Path:
+    """Where the run's artefacts are: ``$JOINERY_BUILD_DIR``, else ``<root>/build``."""
+    override = os.environ.get("JOINERY_BUILD_DIR")
+    return Path(override).resolve() if override else ROOT / "build"
+
+
+def _missing(what: str, path: Path, problem: str) -> MissingData:
+    return MissingData(f"{path}: {problem}. Produce it with: {PRODUCERS[what]}")
+
+
+@dataclass(frozen=True)
+class Conformance:
+    """The suite's results document (``joinery.conformance/1``), validated."""
+
+    path: Path
+    doc: Mapping[str, Any]
+
+    @property
+    def models(self) -> Mapping[str, Mapping[str, Any]]:
+        """Model name -> its card (title, backends, summary, source, unsupported, ...)."""
+        models: Mapping[str, Mapping[str, Any]] = self.doc["models"]
+        return models
+
+    @property
+    def properties(self) -> Mapping[str, Mapping[str, Any]]:
+        """Property id -> statement, tasks, scenarios, observed_by."""
+        props: Mapping[str, Mapping[str, Any]] = self.doc["properties"]
+        return props
+
+    @property
+    def results(self) -> list[Mapping[str, Any]]:
+        """Every verdict cell, in the order the suite wrote them."""
+        results: list[Mapping[str, Any]] = self.doc["results"]
+        return results
+
+    def cell(self, model: str, prop: str, backend: str) -> Mapping[str, Any] | None:
+        """The result for one (model, property, backend), or None if the suite has none."""
+        for r in self.results:
+            if r["model"] == model and r["property"] == prop and r["backend"] == backend:
+                return r
+        return None
+
+    def is_mutant(self, model: str) -> bool:
+        """True for the suite's deliberately broken self-test programs (``broken_*``)."""
+        return model.startswith("broken_")
+
+    def shown_models(self) -> list[str]:
+        """Models a reader compares: the reference models and the seed's given programs.
+
+        The self-test mutants are left to the matrix page's self-test table.
+        """
+        return [m for m in self.models if not self.is_mutant(m)]
+
+    def columns(self, models: list[str]) -> list[tuple[str, str]]:
+        """(model, backend) pairs, one per backend each model runs on, in model order."""
+        return [(m, b) for m in models for b in self.models[m]["backends"]]
+
+
+def load_conformance(path: Path) -> Conformance:
+    """Read and validate the suite's results JSON.
+
+    Raises:
+        MissingData: the file is absent, not JSON, or breaks the documented format (the
+            message names the offending entry).
+    """
+    if not path.is_file():
+        raise _missing("conformance", path, "the conformance results file does not exist")
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise _missing("conformance", path, f"cannot be read as JSON ({exc})") from exc
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
+        raise _missing("conformance", path, f"schema is {got!r}, expected {SCHEMA!r}")
+    for key in ("generated", "environment", "models", "properties", "results", "totals"):
+        if key not in doc:
+            raise _missing("conformance", path, f"has no {key!r} key")
+    models, props = doc["models"], doc["properties"]
+    if not models or not props or not doc["results"]:
+        raise _missing("conformance", path, "has no models, properties or results")
+    for name, card in models.items():
+        for key in ("title", "backends", "source"):
+            if key not in card:
+                raise _missing("conformance", path, f"model {name!r} has no {key!r}")
+    for pid, prop in props.items():
+        for key in ("statement", "tasks", "observed_by"):
+            if key not in prop:
+                raise _missing("conformance", path, f"property {pid!r} has no {key!r}")
+    for i, r in enumerate(doc["results"]):
+        where = f"results[{i}]"
+        for key in ("model", "backend", "property", "verdict", "expected", "summary"):
+            if key not in r:
+                raise _missing("conformance", path, f"{where} has no {key!r}")
+        if r["model"] not in models:
+            raise _missing("conformance", path, f"{where} names unknown model {r['model']!r}")
+        if r["property"] not in props:
+            raise _missing("conformance", path, f"{where} names unknown property {r['property']!r}")
+        for key in ("verdict", "expected"):
+            if r[key] not in VERDICTS:
+                raise _missing("conformance", path, f"{where}.{key} is {r[key]!r}")
+        if "evidence" not in r:
+            raise _missing("conformance", path, f"{where} carries no evidence")
+    return Conformance(path=path, doc=doc)
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """The benchmark report directory: markdown pages and the SVG plots they show."""
+
+    path: Path
+    pages: list[Path] = field(default_factory=list)
+    figures: list[Path] = field(default_factory=list)
+    assets: list[Path] = field(default_factory=list)
+    task_figures: Mapping[str, list[str]] | None = None
+    """From the report's optional ``figures.json`` (``{"T1": ["fanout.svg"], ...}``):
+    the plots each task page shows. Without it, plots are matched by file name."""
+
+    def rel(self, p: Path) -> str:
+        """``p`` relative to the report directory, with forward slashes."""
+        return p.relative_to(self.path).as_posix()
+
+
+def load_bench_report(path: Path) -> BenchReport:
+    """List the report's pages (``*.md``), plots (``*.svg``) and other files.
+
+    Raises:
+        MissingData: the directory is absent or holds no markdown page.
+    """
+    if not path.is_dir():
+        raise _missing("bench", path, "the benchmark report directory does not exist")
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    pages = [p for p in files if p.suffix == ".md"]
+    if not pages:
+        raise _missing("bench", path, "the benchmark report directory holds no *.md report")
+    figures = [p for p in files if p.suffix == ".svg"]
+    for svg in figures:
+        # A browser shows an empty box for an SVG that is not well-formed XML.
+        try:
+            ElementTree.parse(svg)
+        except ElementTree.ParseError as exc:
+            raise _missing("bench", svg, f"is not well-formed XML ({exc})") from exc
+    assets = [p for p in files if p.suffix not in (".md", ".svg")]
+    task_figures = None
+    manifest = path / "figures.json"
+    if manifest.is_file():
+        try:
+            task_figures = json.loads(manifest.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _missing("bench", manifest, f"cannot be read as JSON ({exc})") from exc
+        if not isinstance(task_figures, dict) or not all(
+            isinstance(v, list) and all(isinstance(n, str) for n in v)
+            for v in task_figures.values()
+        ):
+            raise _missing("bench", manifest, "must map task ids to lists of SVG file names")
+    return BenchReport(
+        path=path, pages=pages, figures=figures, assets=assets, task_figures=task_figures
+    )
+
+
+@dataclass(frozen=True)
+class LeakReports:
+    """Real leak reports of the seed's ``Buggy()``: one text file per backend."""
+
+    path: Path
+    reports: Mapping[str, str]
+
+
+def load_leak_reports(path: Path) -> LeakReports:
+    """Read every ``*.txt`` report in ``path`` (file stem -> text).
+
+    Raises:
+        MissingData: the directory is absent, holds no report, or a report is empty.
+    """
+    if not path.is_dir():
+        raise _missing("leaks", path, "the leak report directory does not exist")
+    reports = {p.stem: p.read_text(encoding="utf-8") for p in sorted(path.glob("*.txt"))}
+    if not reports:
+        raise _missing("leaks", path, "the leak report directory holds no *.txt report")
+    for stem, text in reports.items():
+        if not text.strip():
+            raise _missing("leaks", path / f"{stem}.txt", "the leak report is empty")
+    return LeakReports(path=path, reports=reports)
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """Everything a build reads, loaded once per build."""
+
+    build: Path
+    conformance: Conformance
+    bench: BenchReport
+    leaks: LeakReports
+
+
+def load_site_data(build: Path | None = None) -> SiteData:
+    """Load every input from ``build`` (default :func:`build_dir`).
+
+    Raises:
+        MissingData: an input is missing or malformed.
+    """
+    build = build or build_dir()
+    return SiteData(
+        build=build,
+        conformance=load_conformance(build / "results" / "conformance.json"),
+        bench=load_bench_report(build / "reports" / "bench"),
+        leaks=load_leak_reports(build / "reports" / "leaks"),
+    )

@@ -1,0 +1,492 @@
+"""Markdown for the generated parts of the site: markers, evidence pages, reports.
+
+Every function here turns loaded data into markdown; none invents a value. Links are
+written as relative ``.md`` links so that mkdocs (with ``validation`` set to warn and
+``--strict``) checks every one of them, anchors included.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from comparisons.sitegen._data import PRODUCERS, ROOT, Conformance, MissingData, SiteData
+from comparisons.sitegen._source import CodeBlock, count_lines, extract_scenario
+from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID, Task
+
+EVIDENCE_DIR = "evidence"
+BENCH_DIR = "benchmarks/report"
+
+_ICON = {"pass": "✓", "fail": "✗", "unsupported": "∅"}
+
+
+class MarkerError(Exception):
+    """A ``[[marker]]`` in a page is unknown, malformed or names data the run lacks."""
+
+
+def rel(page: str, target: str) -> str:
+    """A link from the page at ``page`` (a docs-relative path) to ``target``."""
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+
+
+def anchor(prop: str, backend: str) -> str:
+    """The evidence page anchor of one verdict."""
+    return f"{prop}-{backend}".replace("_", "-")
+
+
+def evidence_page(model: str) -> str:
+    """The docs-relative path of a model's evidence page."""
+    return f"{EVIDENCE_DIR}/{model}.md"
+
+
+def _inline(text: object) -> str:
+    # One line, safe inside a table cell and a link title.
+    s = " ".join(str(text).split())
+    return s.replace("|", "/").replace('"', "'")
+
+
+def _fence(text: str, lang: str, attrs: str = "", indent: str = "") -> str:
+    ticks = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", text)), default=0))
+    head = f"{ticks}{lang}" + (f" {attrs}" if attrs else "")
+    body = "\n".join(f"{indent}{line}" if line else "" for line in text.splitlines())
+    return f"{indent}{head}\n{body}\n{indent}{ticks}"
+
+
+def verdict_link(conf: Conformance, page: str, cell: Mapping[str, Any], *, long: bool) -> str:
+    """A verdict as a link to its evidence; ``long`` spells the word out."""
+    verdict, expected = cell["verdict"], cell["expected"]
+    label = _ICON[verdict] + (f" {verdict}" if long else "")
+    classes = [f".jv-{verdict}"]
+    title = f"{verdict} (expected {expected}): {_inline(cell['summary'])}"
+    if cell.get("reason"):
+        title += f" — why expected: {_inline(cell['reason'])}"
+    if verdict != expected:
+        label += " ⚠ unexpected"
+        classes.append(".jv-mismatch")
+    elif verdict != "pass":
+        label += "*" if not long else " (expected)"
+        classes.append(".jv-expected")
+    href = rel(page, evidence_page(cell["model"])) + "#" + anchor(cell["property"], cell["backend"])
+    # Parentheses in a summary (a repr such as Failure('boom')) would end the link
+    # early: Markdown's link syntax does not balance them inside the title.
+    title = title.replace("(", "&#40;").replace(")", "&#41;")
+    return f'[{label}]({href} "{title}"){{ {" ".join(classes)} }}'
+
+
+def _model_head(conf: Conformance, model: str, backend: str, *, short: bool) -> str:
+    card = conf.models[model]
+    name = f"`{model}`" if short else card["title"]
+    return f"{name}<br><small>{backend}</small>"
+
+
+def verdict_table(conf: Conformance, page: str, props: list[str], models: list[str]) -> str:
+    """Properties down, (model, backend) across; each cell links to its evidence."""
+    cols = conf.columns(models)
+    head = "| Property | " + " | ".join(_model_head(conf, m, b, short=True) for m, b in cols)
+    rows = [head + " |", "|---|" + "---|" * len(cols)]
+    for pid in props:
+        prop = conf.properties[pid]
+        cells = []
+        for m, b in cols:
+            cell = conf.cell(m, pid, b)
+            cells.append(verdict_link(conf, page, cell, long=False) if cell else "not run")
+        first = f"**{pid}**<br><small>{_inline(prop['statement'])}</small>"
+        rows.append(f"| {first} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _legend() -> str:
+    return (
+        "✓ the property held · ✗ the observer saw it broken · ∅ the model cannot express "
+        "the scenario · `*` an expected failure (its reason is on the evidence page and in "
+        "the link's tooltip) · ⚠ the verdict differs from the declared expectation. "
+        "Every cell links to what the observer saw."
+    )
+
+
+def provenance(data: SiteData, page: str) -> str:
+    """One line naming the results file and the run that wrote it."""
+    conf = data.conformance
+    env = conf.doc["environment"]
+    py = f"{env.get('implementation', 'Python')} {env.get('python', '?')}"
+    return (
+        f"<small>Verdicts from `{conf.path.name}` generated {conf.doc['generated']} "
+        f"on {py}, {env.get('platform', '?')}, {env.get('cpus', '?')} CPUs.</small>"
+    )
+
+
+def _require_task(arg: str) -> Task:
+    if arg not in TASKS_BY_ID:
+        raise MarkerError(f"unknown task {arg!r}; known: {', '.join(TASKS_BY_ID)}")
+    return TASKS_BY_ID[arg]
+
+
+def task_props(conf: Conformance, task: Task) -> list[str]:
+    """The properties the catalogue traces to ``task``."""
+    return [pid for pid, p in conf.properties.items() if task.id in p["tasks"]]
+
+
+def _model_order(conf: Conformance) -> list[str]:
+    # The seed's given programs first: the page shows the problem, then the answers.
+    shown = conf.shown_models()
+    controls = [m for m in shown if conf.models[m].get("control")]
+    return controls + [m for m in shown if m not in controls]
+
+
+def _source_path(conf: Conformance, model: str) -> Path:
+    src = Path(conf.models[model]["source"])
+    return src if src.is_absolute() else ROOT / src
+
+
+def scenario_blocks(
+    conf: Conformance, model: str, scenario: str, others: frozenset[str]
+) -> list[CodeBlock]:
+    """A model's code for one scenario, cut from its source file."""
+    try:
+        return extract_scenario(_source_path(conf, model), scenario, exclude=others)
+    except LookupError as exc:
+        raise MarkerError(f"model {model!r}, scenario {scenario!r}: {exc}") from exc
+
+
+def _shown_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _code_block(block: CodeBlock, indent: str) -> str:
+    title = f"{_shown_path(block.path)}:{block.first}-{block.last}"
+    return _fence(block.text, "python", f'title="{title}" linenums="{block.first}"', indent)
+
+
+def code_tabs(conf: Conformance, scenarios: list[str]) -> str:
+    """One content tab per model, holding its code for ``scenarios`` from the source."""
+    out = []
+    others = frozenset(scenarios)
+    for model in _model_order(conf):
+        card = conf.models[model]
+        title = card["title"]
+        control = card.get("control") and "control" not in title.lower()
+        label = title + (" (control)" if control else "")
+        out.append(f'=== "{_inline(label)}"\n')
+        shown: set[str] = set()
+        for scenario in scenarios:
+            if len(scenarios) > 1:
+                out.append(f"    `{scenario}`\n")
+            reason = card.get("unsupported", {}).get(scenario)
+            if reason is not None:
+                out.append(
+                    f'    !!! note "Unsupported: {model} cannot express `{scenario}`"\n\n'
+                    f"        {_inline(reason)}\n"
+                )
+                continue
+            # T6 shows two scenarios per tab: a helper both use is shown once.
+            for block in scenario_blocks(conf, model, scenario, (others | shown) - {scenario}):
+                out.append(_code_block(block, "    ") + "\n")
+                shown.add(block.name)
+    return "\n".join(out)
+
+
+def aggregator_lines(conf: Conformance, page: str) -> str:
+    """T9: the aggregator's size per model, counted from the source, with its verdicts."""
+    t9 = TASKS_BY_ID["T9"]
+    props = task_props(conf, t9)
+    rows = [
+        "| Model | Lines | Code lines | Definitions | " + " | ".join(props) + " |",
+        "|---|--:|--:|---|" + "---|" * len(props),
+    ]
+    for model in _model_order(conf):
+        card = conf.models[model]
+        if "check_all" in card.get("unsupported", {}):
+            rows.append(f"| {card['title']} | ∅ | ∅ | unsupported | " + " | " * len(props))
+            continue
+        blocks = scenario_blocks(conf, model, "check_all", frozenset())
+        total, code = count_lines("\n\n".join(b.text for b in blocks))
+        names = ", ".join(f"`{b.name}`" for b in blocks)
+        verdicts = []
+        for pid in props:
+            cells = [conf.cell(model, pid, b) for b in card["backends"]]
+            verdicts.append(
+                " ".join(verdict_link(conf, page, c, long=False) for c in cells if c) or "∅"
+            )
+        rows.append(
+            f"| {card['title']} | {total} | {code} | {names} | " + " | ".join(verdicts) + " |"
+        )
+    return "\n".join(rows)
+
+
+def single_verdict(
+    conf: Conformance, page: str, args: list[str], *, must_fail: bool = False
+) -> str:
+    """``[[verdict MODEL PROPERTY [BACKEND]]]``: the verdict(s), each linked to evidence.
+
+    With ``must_fail`` (the ``[[failure ...]]`` marker) the prose around it claims that
+    the suite observed a failure, so the build stops unless some backend's verdict is
+    ``fail``: an essay cannot cite a failure the run did not see.
+    """
+    if len(args) not in (2, 3):
+        raise MarkerError("usage: [[verdict MODEL PROPERTY [BACKEND]]]")
+    model, pid = args[0], args[1]
+    if model not in conf.models:
+        raise MarkerError(f"no model {model!r} in the results; known: {', '.join(conf.models)}")
+    if pid not in conf.properties:
+        raise MarkerError(
+            f"no property {pid!r} in the results; known: {', '.join(conf.properties)}"
+        )
+    backends = [args[2]] if len(args) == 3 else list(conf.models[model]["backends"])
+    parts: list[str] = []
+    seen: list[str] = []
+    for b in backends:
+        cell = conf.cell(model, pid, b)
+        if cell is None:
+            raise MarkerError(f"the results hold no verdict for {model} / {pid} / {b}")
+        parts.append(f"{verdict_link(conf, page, cell, long=True)} <small>({model}, {b})</small>")
+        seen.append(cell["verdict"])
+    if must_fail and "fail" not in seen:
+        raise MarkerError(
+            f"the page cites a failure of {model} / {pid}, but the run's verdicts are "
+            f"{', '.join(seen)}: reword the page or use [[verdict ...]]"
+        )
+    return " · ".join(parts)
+
+
+def matrix(conf: Conformance, page: str) -> str:
+    """The whole conformance matrix, then every expected non-pass with its reason."""
+    out = [_legend(), "", verdict_table(conf, page, list(conf.properties), conf.shown_models())]
+    out += ["", "## Expected failures and unsupported scenarios", ""]
+    for r in conf.results:
+        if conf.is_mutant(r["model"]) or r["expected"] == "pass":
+            continue
+        link = verdict_link(conf, page, r, long=True)
+        out.append(
+            f"- `{r['model']}` on {r['backend']}, **{r['property']}**: {link} — "
+            f"{_inline(r.get('reason') or 'no reason given')}"
+        )
+    return "\n".join(out)
+
+
+def selftest(conf: Conformance, page: str) -> str:
+    """Which control programs fail each property: the proof no check is vacuous."""
+    controls = [m for m in conf.models if conf.models[m].get("control")]
+    rows = ["| Property | Failed by (controls) |", "|---|---|"]
+    for pid in conf.properties:
+        fails = [
+            verdict_link(conf, page, r, long=False) + f" `{r['model']}` ({r['backend']})"
+            for r in conf.results
+            if r["property"] == pid and r["model"] in controls and r["verdict"] == "fail"
+        ]
+        rows.append(f"| **{pid}** | " + ("<br>".join(fails) or "⚠ no control fails it") + " |")
+    return "\n".join(rows)
+
+
+def models_list(conf: Conformance, page: str) -> str:
+    """A paragraph per model, from the cards the suite wrote."""
+    out = []
+    for model in conf.models:
+        if conf.is_mutant(model):
+            continue
+        card = conf.models[model]
+        tag = " *(control: meant to fail)*" if card.get("control") else ""
+        link = rel(page, evidence_page(model))
+        out.append(
+            f"**{card['title']}** (`{model}`, runs on {', '.join(card['backends'])}){tag}. "
+            f"{card.get('summary', '')} [Evidence for every verdict]({link}).\n"
+        )
+    return "\n".join(out)
+
+
+def environment(data: SiteData) -> str:
+    """The run that produced the verdicts: versions, platform, totals."""
+    doc = data.conformance.doc
+    env, totals = doc["environment"], doc["totals"]
+    rows = ["| | |", "|---|---|", f"| Generated | {doc['generated']} |"]
+    for key in ("python", "implementation", "platform", "machine", "cpus"):
+        if key in env:
+            rows.append(f"| {key} | {_inline(env[key])} |")
+    for pkg, ver in sorted(env.get("packages", {}).items()):
+        rows.append(f"| {pkg} | {_inline(ver)} |")
+    rows.append("| Cells | " + ", ".join(f"{k}: {v}" for k, v in totals.items()) + " |")
+    return "\n".join(rows)
+
+
+def bench_pages(data: SiteData, page: str) -> str:
+    """Links to every page of the benchmark report."""
+    return "\n".join(
+        f"- [{p.stem.replace('_', ' ').replace('-', ' ')}]"
+        f"({rel(page, BENCH_DIR + '/' + data.bench.rel(p))})"
+        for p in data.bench.pages
+    )
+
+
+def bench_figures(data: SiteData, page: str, task: Task) -> str:
+    """The report's plots for ``task``, matched by file name."""
+    chosen = data.bench.task_figures
+    if chosen is not None:  # the report says which plot belongs to which task
+        found = [data.bench.path / name for name in chosen.get(task.id, [])]
+        missing = [f for f in found if f not in data.bench.figures]
+        if missing:
+            raise MissingData(
+                f"{data.bench.path / 'figures.json'} names {missing[0].name} for {task.id}, "
+                f"which is not a plot of the report. Regenerate it with: {PRODUCERS['bench']}"
+            )
+        if not found:
+            return "*No benchmark measures this task.*"
+    elif not task.figures:
+        return "*No benchmark measures this task.*"
+    else:
+        found = [
+            f for f in data.bench.figures if any(word in f.stem.lower() for word in task.figures)
+        ]
+    if not found:
+        raise MissingData(
+            f"{data.bench.path}: no plot for {task.id} (a *.svg whose name contains one of "
+            f"{', '.join(task.figures)}). Regenerate it with: {PRODUCERS['bench']}"
+        )
+    return "\n\n".join(
+        f"![{f.stem}]({rel(page, BENCH_DIR + '/' + data.bench.rel(f))})" for f in found
+    )
+
+
+def leak_reports(data: SiteData) -> str:
+    """Each real leak report in a content tab."""
+    stems = list(data.leaks.reports)
+    # "leak_buggy_asyncio", "leak_buggy_trio" -> tabs "asyncio", "trio".
+    prefix = posixpath.commonprefix(stems) if len(stems) > 1 else ""
+    prefix = prefix[: prefix.rfind("_") + 1]
+    out = []
+    for stem, text in data.leaks.reports.items():
+        label = stem.removeprefix(prefix) or stem
+        out.append(f'=== "{label}"\n\n' + _fence(text.rstrip("\n"), "text", "", "    ") + "\n")
+    return "\n".join(out)
+
+
+def api(module: str, available: Callable[[str], bool]) -> str:
+    """The mkdocstrings directive for ``module``, or a plain note while it has not landed."""
+    if available(module):
+        return f"::: {module}\n    options:\n      show_root_heading: true\n"
+    return (
+        f'!!! warning "`{module}` is not in this build"\n\n'
+        f"    The module `{module}` could not be found when this site was built, so its "
+        "reference is not shown. It is generated from the library's docstrings as soon "
+        "as the module is importable.\n"
+    )
+
+
+def evidence(conf: Conformance, model: str) -> str:
+    """A model's evidence page: one anchored section per verdict, with the raw observations."""
+    card = conf.models[model]
+    page = evidence_page(model)
+    out = [
+        f"# Evidence: {card['title']} (`{model}`)",
+        "",
+        _inline(card.get("summary", "")),
+        "",
+        f"Source: `{_shown_path(Path(card['source']))}` · backends: {', '.join(card['backends'])}"
+        + (" · **control model: meant to fail**" if card.get("control") else ""),
+        "",
+        f"[Back to the matrix]({rel(page, 'matrix.md')})",
+        "",
+    ]
+    for r in conf.results:
+        if r["model"] != model:
+            continue
+        prop = conf.properties[r["property"]]
+        verdict, expected = r["verdict"], r["expected"]
+        out += [
+            f"## {r['property']} · {r['backend']} {{#{anchor(r['property'], r['backend'])}}}",
+            "",
+            f"> {_inline(prop['statement'])}",
+            "",
+            f"- **Verdict:** {_ICON[verdict]} {verdict} (expected: {expected})"
+            + (" — ⚠ **does not match the expectation**" if verdict != expected else ""),
+            f"- **What the observer saw:** {_inline(r['summary'])}",
+        ]
+        if r.get("reason"):
+            out.append(f"- **Why this is expected:** {_inline(r['reason'])}")
+        out += [
+            f"- **How it is observed:** {_inline(prop['observed_by'])}",
+            f"- **Seed tasks:** {', '.join(prop['tasks'])}",
+            "",
+            '??? abstract "Evidence (the observations, as recorded)"',
+            "",
+            _fence(json.dumps(r["evidence"], indent=2, sort_keys=True), "json", "", "    "),
+            "",
+        ]
+    return "\n".join(out)
+
+
+_MARKER = re.compile(r"\[\[([a-z][a-z0-9-]*)((?:[ \t]+[^\]\s]+)*)[ \t]*\]\]")
+
+
+def expand(markdown: str, page: str, data: SiteData, available: Callable[[str], bool]) -> str:
+    """Replace every ``[[marker args]]`` of a hand-written page with generated markdown.
+
+    Raises:
+        MarkerError: a marker is unknown, has wrong arguments or names data the run
+            does not hold (the message names the marker and the page).
+        MissingData: the marker needs a file the run did not produce.
+    """
+    conf = data.conformance
+
+    def one(m: re.Match[str]) -> str:
+        name, args = m.group(1), shlex.split(m.group(2))
+        try:
+            return _dispatch(name, args)
+        except MarkerError as exc:
+            raise MarkerError(f"{page}: {m.group(0)}: {exc}") from exc
+
+    def _dispatch(name: str, args: list[str]) -> str:
+        if name == "code":
+            for s in args:
+                if not any(s in t.scenarios for t in TASKS):
+                    raise MarkerError(f"unknown scenario {s!r}")
+            return code_tabs(conf, args)
+        if name == "verdicts":
+            task = _require_task(_one_arg(args))
+            props = task_props(conf, task)
+            if not props:
+                raise MarkerError(f"the property catalogue traces no property to {task.id}")
+            return verdict_table(conf, page, props, conf.shown_models())
+        if name == "verdict":
+            return single_verdict(conf, page, args)
+        if name == "failure":
+            return single_verdict(conf, page, args, must_fail=True)
+        if name == "bench":
+            return bench_figures(data, page, _require_task(_one_arg(args)))
+        simple: dict[str, Callable[[], str]] = {
+            "matrix": lambda: matrix(conf, page),
+            "selftest": lambda: selftest(conf, page),
+            "models": lambda: models_list(conf, page),
+            "environment": lambda: environment(data),
+            "provenance": lambda: provenance(data, page),
+            "legend": _legend,
+            "bench-pages": lambda: bench_pages(data, page),
+            "leak-reports": lambda: leak_reports(data),
+            "aggregator-lines": lambda: aggregator_lines(conf, page),
+        }
+        if name == "api":
+            return api(_one_arg(args), available)
+        if name in simple:
+            if args:
+                raise MarkerError(f"[[{name}]] takes no arguments")
+            return simple[name]()
+        known = ["code", "verdicts", "verdict", "failure", "bench", "api", *simple]
+        raise MarkerError(f"unknown marker {name!r}; known: {', '.join(known)}")
+
+    # Check the page as written (generated code may legitimately hold "[[").
+    for candidate in re.finditer(r"\[\[[^\]\n]*\]\]", markdown):
+        if not _MARKER.fullmatch(candidate.group(0)):
+            raise MarkerError(f"{page}: malformed marker {candidate.group(0)!r}")
+    return _MARKER.sub(one, markdown)
+
+
+def _one_arg(args: list[str]) -> str:
+    if len(args) != 1:
+        raise MarkerError(f"expected one argument, got {args!r}")
+    return args[0]

@@ -1,0 +1,124 @@
+"""The suite's self-test: it must be able to fail, and fail where the seed says."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from joinery.conformance import (
+    expected_models,
+    load_catalogue,
+    load_expected,
+    mutants,
+)
+from joinery.conformance.__main__ import main
+from joinery.models import REFERENCE_MODELS, load_model, registered_models
+
+CATALOGUE = load_catalogue()
+TABLE = load_expected()
+
+# What the seed says its given programs break (Tasks 1, 4, 6, 8, 9).
+SEED_BREAKS = {
+    "join": "T1 sleep-and-hope",
+    "no_fixed_wait": "T1 time.Sleep(2 * time.Second)",
+    "sibling_cancellation": "T1 cancels nothing",
+    "spawn_after_close": "T6 runBad",
+    "daemon": "T8 StartFlusher cannot be stopped",
+    "all_errors_kept": "T9 the channel aggregator",
+    "leaves_nothing_behind": "T4 Buggy-style leaks",
+}
+
+
+@pytest.mark.parametrize("prop", sorted(SEED_BREAKS))
+def test_control_model_is_expected_to_fail_what_the_seed_breaks(prop):
+    assert TABLE[("seed_given", "asyncio", prop)].verdict == "fail", SEED_BREAKS[prop]
+
+
+@pytest.mark.parametrize("prop", sorted(CATALOGUE))
+def test_every_property_is_failed_by_a_deliberately_broken_program(prop):
+    controls = ["seed_given", *mutants()]
+    failing = [
+        m for (m, _, p), e in TABLE.items() if p == prop and m in controls and e.verdict == "fail"
+    ]
+    assert failing, f"no control or broken program is expected to fail {prop}"
+
+
+def test_each_mutant_targets_a_property_its_base_passes():
+    for name, mutant in mutants().items():
+        own = [
+            (b, p)
+            for (m, b, p), e in TABLE.items()
+            if m == name and e.verdict == "fail" and e.reason and e.reason.startswith("deliberate")
+        ]
+        assert own, f"{name} declares no deliberate failure"
+        assert mutant.info.control
+
+
+def test_every_registered_model_is_declared():
+    declared = expected_models()
+    assert set(registered_models()) | set(mutants()) <= declared
+
+
+def test_reference_models_include_the_four():
+    assert {"bare", "gather", "taskgroup", "nursery"} <= set(REFERENCE_MODELS)
+
+
+def test_cli_writes_a_document_with_evidence_for_every_cell(tmp_path, capsys):
+    out = tmp_path / "results.json"
+    code = main(["run", "--model", "taskgroup", "--model", "nursery", "--out", str(out)])
+    assert code == 0
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "joinery.conformance/1"
+    assert len(doc["results"]) == 2 * len(CATALOGUE)
+    for cell in doc["results"]:
+        assert cell["evidence"] and cell["summary"]
+        assert cell["matches"]
+    assert "taskgroup [asyncio]" in capsys.readouterr().out
+
+
+def test_cli_exits_1_when_a_verdict_differs_from_the_table(tmp_path, monkeypatch, capsys):
+    # A table that wrongly expects taskgroup to fail `join`: the run must turn red.
+    from joinery.conformance import _suite
+
+    real = _suite.load_expected
+
+    def lying_table(*args, **kwargs):
+        table = real(*args, **kwargs)
+        table[("taskgroup", "asyncio", "join")] = _suite.Expectation("fail", "test")
+        return table
+
+    monkeypatch.setattr("joinery.conformance.__main__.load_expected", lying_table)
+    code = main(["run", "--model", "taskgroup", "--property", "join"])
+    assert code == 1
+    assert "MISMATCH taskgroup [asyncio] join" in capsys.readouterr().out
+
+
+def test_cli_names_an_unknown_model(capsys):
+    assert main(["run", "--model", "no_such_model_xyz"]) == 2
+    assert "no model 'no_such_model_xyz'" in capsys.readouterr().err
+
+
+def test_cli_judges_a_model_given_by_module_path(capsys):
+    code = main(
+        ["run", "--model", "joinery.models.taskgroup", "--no-expected", "--property", "bound"]
+    )
+    assert code == 0
+    assert "taskgroup [asyncio]" in capsys.readouterr().out
+
+
+def test_suite_is_deterministic():
+    """Two runs of the same cells give identical verdicts and identical evidence."""
+    from joinery.conformance import judge
+
+    models = [load_model("taskgroup"), load_model("nursery"), load_model("seed_given")]
+
+    def run_all():
+        out = []
+        for m in models:
+            for b in m.info.backends:
+                for p in CATALOGUE:
+                    j = judge(m, b, p)
+                    out.append((m.name, b, p, j.verdict, json.dumps(j.evidence, sort_keys=True)))
+        return out
+
+    assert run_all() == run_all()

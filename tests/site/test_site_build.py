@@ -1,0 +1,110 @@
+"""The build itself: strict, fails on a warning, fails loudly on missing data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from _site_html import page_file
+from conftest import ROOT, build_site
+
+from comparisons.sitegen import MissingData, load_site_data
+from comparisons.sitegen._tasks import TASKS
+
+
+def _config_with_docs(tmp_path: Path, docs: Path) -> Path:
+    # The same configuration, reading another docs directory (hooks stay in the repo).
+    text = (ROOT / "mkdocs.yml").read_text()
+    hooks = "  - comparisons/sitegen/hooks.py"
+    assert "docs_dir: docs\n" in text and hooks in text
+    text = text.replace("docs_dir: docs\n", f"docs_dir: {docs}\n")
+    text = text.replace(hooks, f"  - {ROOT / 'comparisons/sitegen/hooks.py'}")
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(text)
+    return config
+
+
+def test_every_page_is_built(built_site: Path) -> None:
+    for uri in ["index.md", "matrix.md", "task10.md", "api.md", "own-library.md"]:
+        assert page_file(built_site, uri).is_file(), uri
+    for task in TASKS:
+        assert page_file(built_site, task.page).is_file(), task.page
+
+
+def test_a_warning_fails_the_strict_build(site_data: Path, tmp_path: Path) -> None:
+    # Guards the guard: `mkdocs build --strict -q` exits 0 on a broken link in this
+    # setup, so the build must run without -q and really fail on any warning.
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    with (docs / "own-library.md").open("a") as f:
+        f.write("\n[a broken link](no-such-page.md)\n")
+    result = build_site(site_data, tmp_path / "site", _config_with_docs(tmp_path, docs))
+    assert result.returncode != 0
+    assert "no-such-page.md" in result.stdout + result.stderr
+
+
+def test_the_unmodified_copy_builds(site_data: Path, tmp_path: Path) -> None:
+    # The control for the test above: the copied configuration itself is sound.
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "docs", docs)
+    result = build_site(site_data, tmp_path / "site", _config_with_docs(tmp_path, docs))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_missing_results_name_the_file_and_the_command(tmp_path: Path) -> None:
+    result = build_site(tmp_path / "empty", tmp_path / "site")
+    out = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert str(tmp_path / "empty" / "results" / "conformance.json") in out
+    assert "python3 make.py main" in out
+
+
+@pytest.mark.parametrize(
+    ("remove", "named"),
+    [
+        ("results/conformance.json", "results/conformance.json"),
+        ("reports/bench", "reports/bench"),
+        ("reports/leaks", "reports/leaks"),
+    ],
+)
+def test_each_missing_input_is_named(
+    site_data: Path, tmp_path: Path, remove: str, named: str
+) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(site_data, build)
+    target = build / remove
+    shutil.rmtree(target) if target.is_dir() else target.unlink()
+    with pytest.raises(MissingData, match=named.replace("/", r"[/\\]")) as exc:
+        load_site_data(build)
+    assert "make.py main" in str(exc.value)
+
+
+def test_a_results_file_without_evidence_is_refused(site_data: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(site_data, build)
+    path = build / "results" / "conformance.json"
+    doc = json.loads(path.read_text())
+    del doc["results"][0]["evidence"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(MissingData, match=r"results\[0\] carries no evidence"):
+        load_site_data(build)
+
+
+def test_an_empty_leak_report_is_refused(site_data: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(site_data, build)
+    for report in (build / "reports" / "leaks").glob("*.txt"):
+        report.write_text("")
+    with pytest.raises(MissingData, match="leak report is empty"):
+        load_site_data(build)
+
+
+def test_a_malformed_plot_is_refused(site_data: Path, tmp_path: Path) -> None:
+    build = tmp_path / "build"
+    shutil.copytree(site_data, build)
+    svg = sorted((build / "reports" / "bench").glob("*.svg"))[0]
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text a="1" a="2"/></svg>')
+    with pytest.raises(MissingData, match="not well-formed XML"):
+        load_site_data(build)

@@ -1,0 +1,196 @@
+"""What the pages show is what the run produced: code from the sources, verdicts from the JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from _site_html import page_file, parse, text
+from conftest import has_module
+
+from comparisons.sitegen import MissingData, count_lines, extract_scenario, load_site_data
+from comparisons.sitegen._data import ROOT
+from comparisons.sitegen._render import MarkerError, anchor, expand
+from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID
+
+
+def _source(card: dict[str, object]) -> Path:
+    src = Path(str(card["source"]))
+    return src if src.is_absolute() else ROOT / src
+
+
+def test_task_pages_show_each_models_code_from_its_source(
+    site_data: Path, built_site: Path
+) -> None:
+    conf = load_site_data(site_data).conformance
+    for task in TASKS:
+        if not task.scenarios:
+            continue
+        page = text(page_file(built_site, task.page))
+        for model in conf.shown_models():
+            card = conf.models[model]
+            assert card["title"] in page, (task.id, model)
+            for scenario in task.scenarios:
+                if scenario in card.get("unsupported", {}):
+                    assert card["unsupported"][scenario] in page
+                    continue
+                for block in extract_scenario(_source(card), scenario):
+                    for line in block.text.splitlines():
+                        assert line.strip() in page, (task.id, model, line)
+
+
+def test_no_marker_is_left_unexpanded(built_site: Path) -> None:
+    for path in built_site.rglob("*.html"):
+        if "evidence" in path.parts:
+            continue  # raw observations may legitimately hold "[["
+        assert not re.search(r"\[\[[a-z][^\]]*\]\]", text(path)), path
+
+
+def test_matrix_links_every_verdict_to_its_evidence(site_data: Path, built_site: Path) -> None:
+    conf = load_site_data(site_data).conformance
+    matrix = parse(page_file(built_site, "matrix.md"))
+    hrefs = {url for tag, _, url in matrix.refs if tag == "a"}
+    page = text(page_file(built_site, "matrix.md"))
+    for r in conf.results:
+        if conf.is_mutant(r["model"]):
+            continue
+        assert f"../evidence/{r['model']}/#{anchor(r['property'], r['backend'])}" in hrefs
+        if r["expected"] != "pass":
+            assert " ".join(str(r["reason"]).split()) in page
+
+
+def test_evidence_pages_hold_each_verdicts_observations(site_data: Path, built_site: Path) -> None:
+    conf = load_site_data(site_data).conformance
+    for model in conf.models:
+        path = page_file(built_site, f"evidence/{model}.md")
+        ids, page = parse(path).ids, text(path)
+        for r in conf.results:
+            if r["model"] != model:
+                continue
+            assert anchor(r["property"], r["backend"]) in ids
+            dumped = json.dumps(r["evidence"], indent=2, sort_keys=True)
+            for line in dumped.splitlines():
+                assert line.strip() in page
+
+
+def test_task9_line_counts_come_from_the_source(site_data: Path, built_site: Path) -> None:
+    conf = load_site_data(site_data).conformance
+    rows = {
+        cells[0]: cells
+        for cells in (
+            [c.strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, flags=re.S)]
+            for tr in re.findall(
+                r"<tr>(.*?)</tr>", page_file(built_site, "tasks/t9.md").read_text(), flags=re.S
+            )
+        )
+        if cells
+    }
+    checked = 0
+    for model in conf.shown_models():
+        card = conf.models[model]
+        if "check_all" in card.get("unsupported", {}):
+            continue
+        blocks = extract_scenario(_source(card), "check_all")
+        total, code = count_lines("\n\n".join(b.text for b in blocks))
+        assert rows[card["title"]][1:3] == [str(total), str(code)], model
+        checked += 1
+    assert checked
+
+
+def test_task4_shows_the_real_leak_reports(site_data: Path, built_site: Path) -> None:
+    page = text(page_file(built_site, "tasks/t4.md"))
+    reports = load_site_data(site_data).leaks.reports
+    assert reports
+    for report in reports.values():
+        for line in report.splitlines():
+            assert line.strip() in page
+
+
+def test_task_pages_show_their_benchmark_plots(site_data: Path, built_site: Path) -> None:
+    for task in TASKS:
+        imgs = [u for tag, _, u in parse(page_file(built_site, task.page)).refs if tag == "img"]
+        svgs = [u for u in imgs if u.endswith(".svg")]
+        assert bool(svgs) == bool(task.figures), task.id
+
+
+def test_api_page_renders_the_library_once_it_exists(built_site: Path) -> None:
+    page = page_file(built_site, "api.md").read_text()
+    if has_module("joinery.task"):
+        assert 'class="doc doc-object' in page or "doc-heading" in page
+        assert "is not in this build" not in page
+    else:
+        assert "is not in this build" in page
+
+
+def test_own_library_page_renders_the_real_protocol(built_site: Path) -> None:
+    page = text(page_file(built_site, "own-library.md"))
+    assert "ModelInfo" in page and "load_dashboard" in page
+
+
+def test_a_cited_failure_the_run_did_not_see_stops_the_build(site_data: Path) -> None:
+    data = load_site_data(site_data)
+    conf = data.conformance
+    passing = next(r for r in conf.results if r["verdict"] == "pass")
+    marker = f"[[failure {passing['model']} {passing['property']} {passing['backend']}]]"
+    with pytest.raises(MarkerError, match="cites a failure"):
+        expand(marker, "task10.md", data, lambda _: False)
+    failing = next(r for r in conf.results if r["verdict"] == "fail")
+    marker = f"[[failure {failing['model']} {failing['property']} {failing['backend']}]]"
+    assert "fail" in expand(marker, "task10.md", data, lambda _: False)
+
+
+@pytest.mark.parametrize(
+    "marker",
+    ["[[nope]]", "[[verdict no_such_model join]]", "[[verdicts T11]]", "[[code nope]]", "[[x y"],
+)
+def test_bad_markers_stop_the_build(site_data: Path, marker: str) -> None:
+    data = load_site_data(site_data)
+    text_ = f"before {marker}]] after" if marker == "[[x y" else f"before {marker} after"
+    with pytest.raises(MarkerError):
+        expand(text_, "index.md", data, lambda _: False)
+
+
+def test_every_task_has_a_page_and_verdicts(site_data: Path, built_site: Path) -> None:
+    conf = load_site_data(site_data).conformance
+    for tid in TASKS_BY_ID:
+        props = [p for p, v in conf.properties.items() if tid in v["tasks"]]
+        assert props, f"the catalogue traces no property to {tid}"
+
+
+def test_figures_manifest_chooses_each_tasks_plots(site_data: Path, tmp_path: Path) -> None:
+    import shutil
+
+    build = tmp_path / "build"
+    shutil.copytree(site_data, build)
+    report = build / "reports" / "bench"
+    some_svg = sorted(report.glob("*.svg"))[0].name
+    (report / "figures.json").write_text(json.dumps({"T3": [some_svg]}))
+    data = load_site_data(build)
+    assert some_svg in expand("[[bench T3]]", "tasks/t3.md", data, lambda _: False)
+    assert "No benchmark" in expand("[[bench T1]]", "tasks/t1.md", data, lambda _: False)
+    (report / "figures.json").write_text(json.dumps({"T1": ["no-such-plot.svg"]}))
+    data = load_site_data(build)
+    with pytest.raises(MissingData, match=r"no-such-plot\.svg"):
+        expand("[[bench T1]]", "tasks/t1.md", data, lambda _: False)
+
+
+def test_the_documented_suite_command_matches_the_cli() -> None:
+    # own-library.md tells readers how to judge their own model: every flag it uses must
+    # be one the conformance CLI accepts.
+    if not has_module("joinery.conformance.__main__"):
+        pytest.skip("the conformance CLI (python -m joinery.conformance) has not landed")
+    import subprocess
+    import sys
+
+    doc = (ROOT / "docs" / "own-library.md").read_text()
+    command = next(line for line in doc.splitlines() if "-m joinery.conformance run" in line)
+    helptext = subprocess.run(
+        [sys.executable, "-m", "joinery.conformance", "run", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for flag in re.findall(r"(?<!\S)--[a-z][a-z-]*", command):
+        assert flag in helptext, flag

@@ -167,19 +167,48 @@ def test_keyboard_interrupt_in_body_is_reraised_bare_after_join(run: Any) -> Non
     run(main)
 
 
-def test_system_exit_in_child_is_reraised_bare(run: Any) -> None:
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, SystemExit])
+def test_interrupt_in_child_reraised_bare_after_the_siblings_ended(
+    run: Any, interrupt: type[BaseException]
+) -> None:
     log: list[str] = []
 
     async def main() -> None:
-        async with task.scope() as s:
-            s.spawn(_child, log, "a", 100).discard()
-            s.spawn(_fail, 1, SystemExit(3)).discard()
+        with pytest.raises(interrupt):
+            async with task.scope() as s:
+                s.spawn(_child, log, "a", 100).discard()
+                s.spawn(_fail, 1, interrupt()).discard()
+        # On asyncio, Task.__step re-raises these out of the loop at once; the scope
+        # keeps them from escaping the child so that it can join the siblings first.
+        assert log == ["a"]
+        assert anyio.current_time() == 1
 
-    # On asyncio, SystemExit leaves the loop at once (Task.__step re-raises it) and
-    # the runner's clean-up, as in asyncio.run(), cancels and joins what is left.
-    with pytest.raises(SystemExit):
-        run(main)
-    assert log == ["a"]
+    run(main)
+
+
+async def _stubborn(log: list[str]) -> None:
+    try:
+        await anyio.sleep(100)
+    except anyio.get_cancelled_exc_class():
+        log.append("swallowed")  # catches its cancellation once...
+    try:
+        await anyio.sleep(100)  # ...and waits again
+    finally:
+        log.append("ended")
+
+
+def test_child_that_swallows_its_cancellation_once_does_not_hang(run: Any) -> None:
+    log: list[str] = []
+
+    async def main() -> None:
+        with pytest.raises(ExceptionGroup):
+            async with task.scope() as s:
+                s.spawn(_stubborn, log).discard()
+                s.spawn(_fail, 1, ValueError("boom")).discard()
+        assert log == ["swallowed", "ended"]
+        assert anyio.current_time() == 1  # cancelled again at once, as trio does
+
+    run(main)
 
 
 # -- item 11: bad input names the mistake ------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from asyncio import events
+from collections.abc import Coroutine
 from contextvars import copy_context
 from types import TracebackType
 from typing import Any
@@ -121,11 +122,11 @@ class AsyncioScope(Scope):
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
         if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
-            t = self._loop.create_task(h._coro)
+            t = self._loop.create_task(_guard(h._coro))
         else:
             ctx = copy_context()
             ctx.run(CURRENT.set, self)
-            t = self._loop.create_task(h._coro, context=ctx)
+            t = self._loop.create_task(_guard(h._coro), context=ctx)
         h._task = t
         h._kind = RUNNING
         self._running += 1
@@ -139,6 +140,27 @@ class AsyncioScope(Scope):
         if self._state == OPEN and not self._parent_cancel_requested:  # body still running
             self._parent_cancel_requested = True
             self._parent_task.cancel()
+        if self._running:
+            self._loop.call_soon(self._recancel)
+
+    def _recancel(self) -> None:
+        # asyncio delivers a cancellation once; trio's is level-triggered. A child that
+        # swallows its CancelledError and awaits again would hold the scope open for ever:
+        #     except CancelledError: pass
+        #     await next_job()           # <- cancelled again here, as on trio
+        # So while the scope is cancelled, a child found blocked again, with no
+        # cancellation pending, is cancelled again (Task._fut_waiter and _must_cancel
+        # exist on the C and Python tasks of 3.11 to 3.14).
+        if not self._running:
+            return
+        for h in self._children:
+            t = h._task
+            if t is None or t.done() or getattr(t, "_must_cancel", True):
+                continue
+            waiter = getattr(t, "_fut_waiter", None)
+            if waiter is not None and not waiter.done():
+                t.cancel()
+        self._loop.call_soon(self._recancel)
 
     async def _wait_done(self, h: Handle[Any]) -> None:
         fut = self._loop.create_future()
@@ -169,7 +191,28 @@ class _AsyncioHandle(Handle[Any]):
             self._scope._child_done(self, CANCELLED, None)
             return
         exc = t.exception()
-        if exc is None:
-            self._scope._child_done(self, OK, t.result())
-        else:
+        if exc is not None:
             self._scope._child_done(self, FAILED, exc)
+            return
+        value = t.result()
+        if type(value) is _Interrupted:
+            self._scope._child_done(self, FAILED, value.exc)
+        else:
+            self._scope._child_done(self, OK, value)
+
+
+class _Interrupted:
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException) -> None:
+        self.exc = exc
+
+
+async def _guard(coro: Coroutine[Any, Any, Any]) -> Any:
+    # asyncio re-raises KeyboardInterrupt and SystemExit out of the child's step, hence
+    # out of the loop, with the siblings still running. Caught here, the scope cancels
+    # and joins them first, then re-raises it bare (as the body's own KI would be).
+    try:
+        return await coro
+    except (KeyboardInterrupt, SystemExit) as exc:
+        return _Interrupted(exc)

@@ -71,6 +71,8 @@ def main_job() -> None:
     # Never -q: with it, mkdocs --strict exits 0 on warnings.
     site_env = dict(os.environ, JOINERY_BUILD_DIR=str(BUILD), NO_MKDOCS_2_WARNING="1")
     _run(PY, "-m", "mkdocs", "build", "--strict", "-d", ROOT / "site", env=site_env)
+    # And the verdict matrix once more, last, where a reader of the log looks first.
+    _run(PY, "-m", "joinery.conformance", "show", BUILD / "results" / "conformance.json")
 
 
 def test_job() -> None:

@@ -122,3 +122,17 @@ def test_suite_is_deterministic():
         return out
 
     assert run_all() == run_all()
+
+
+def test_show_prints_the_matrix_of_a_results_document(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["run", "--model", "nursery", "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["show", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "nursery [trio]" in printed and "differ from expected.toml" in printed
+
+
+def test_show_names_a_missing_file(tmp_path, capsys):
+    assert main(["show", str(tmp_path / "nope.json")]) == 2
+    assert "no results at" in capsys.readouterr().err

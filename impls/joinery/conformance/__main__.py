@@ -12,8 +12,10 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from joinery.conformance._suite import (
+    SCHEMA,
     Cell,
     cells,
     expectation_for,
@@ -39,11 +41,16 @@ def _models(names: Sequence[str], with_mutants: bool) -> list[Model]:
     return models
 
 
-def render_matrix(judged: Sequence[Cell], properties: Sequence[str]) -> str:
-    """The matrix as a text table: a row per model and backend, a column per property."""
-    rows: dict[tuple[str, str], dict[str, Cell]] = {}
-    for c in judged:
-        rows.setdefault((c.model, c.backend), {})[c.property_id] = c
+def render_matrix(results: Sequence[dict[str, Any]], properties: Sequence[str]) -> str:
+    """The matrix as a text table: a row per model and backend, a column per property.
+
+    Args:
+        results: the ``results`` entries of a results document.
+        properties: the property ids, in column order.
+    """
+    rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for r in results:
+        rows.setdefault((r["model"], r["backend"]), {})[r["property"]] = r
     width = max((len(f"{m} [{b}]") for m, b in rows), default=10)
     head = " " * width + " " + " ".join(f"{i + 1:>2}" for i in range(len(properties)))
     lines = [head]
@@ -51,8 +58,8 @@ def render_matrix(judged: Sequence[Cell], properties: Sequence[str]) -> str:
         marks = []
         for pid in properties:
             cell = row.get(pid)
-            mark = SYMBOL[cell.judgement.verdict] if cell else " "
-            marks.append(f"{mark:>2}" if cell is None or cell.matches else f"!{mark}")
+            mark = SYMBOL[cell["verdict"]] if cell else " "
+            marks.append(f"{mark:>2}" if cell is None or cell["matches"] else f"!{mark}")
         lines.append(f"{f'{model} [{backend}]':<{width}} " + " ".join(marks))
     lines.append("")
     lines += [f"{i + 1:>2} {pid}" for i, pid in enumerate(properties)]
@@ -82,20 +89,36 @@ def _run(args: argparse.Namespace) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"results: {out}")
-    print(render_matrix(judged, props))
+    return _print(doc)
+
+
+def _print(doc: dict[str, Any]) -> int:
+    print(render_matrix(doc["results"], list(doc["properties"])))
     t = doc["totals"]
     print(
         f"\n{t['cells']} cells: {t['pass']} pass, {t['fail']} fail, "
         f"{t['unsupported']} unsupported; {t['mismatches']} differ from expected.toml"
     )
-    for c in judged:
-        if not c.matches:
-            want = c.expected.verdict if c.expected else "?"
+    for r in doc["results"]:
+        if not r["matches"]:
             print(
-                f"MISMATCH {c.model} [{c.backend}] {c.property_id}: expected {want}, "
-                f"got {c.judgement.verdict}: {c.judgement.summary}"
+                f"MISMATCH {r['model']} [{r['backend']}] {r['property']}: expected "
+                f"{r['expected']}, got {r['verdict']}: {r['summary']}"
             )
     return 1 if t["mismatches"] else 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    path = Path(args.results)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print(f"error: no results at {path}; write them with `run --out {path}`", file=sys.stderr)
+        return 2
+    if doc.get("schema") != SCHEMA:
+        print(f"error: {path} is not a {SCHEMA} document", file=sys.stderr)
+        return 2
+    return _print(doc)
 
 
 def _list(_: argparse.Namespace) -> int:
@@ -125,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--no-expected", action="store_true", help="do not compare with expected.toml")
     run.set_defaults(func=_run)
     sub.add_parser("list", help="list properties and models").set_defaults(func=_list)
+    show = sub.add_parser("show", help="print the matrix of a results document")
+    show.add_argument("results", help="a JSON document written by `run --out`")
+    show.set_defaults(func=_show)
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)

@@ -49,6 +49,7 @@ REFERENCE_MODELS: dict[str, str] = {
     "gather": "joinery.models.gather",
     "taskgroup": "joinery.models.taskgroup",
     "nursery": "joinery.models.nursery",
+    "linear": "joinery.models.linear",
 }
 """The models the site compares, by registry name -> module."""
 

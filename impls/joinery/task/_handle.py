@@ -1,0 +1,135 @@
+"""Linear handles: every spawned child's outcome is consumed exactly once.
+
+A handle is *consumed* by awaiting it (you get the value, or the child's exception) or
+by discarding it (``h.discard()``: the explicit, visible fire-and-forget). A handle
+awaited twice, used after its scope exited, or still unconsumed when the scope's body
+ends normally is a :class:`~joinery.task.LinearityError` naming the spawn site. This is
+what Task 10 asks a ``task`` package to enforce and errgroup cannot: ``g.Go`` returns
+nothing, so a forgotten result or error is silent.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Coroutine, Generator
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+
+from joinery.task._errors import LinearityError
+
+if TYPE_CHECKING:
+    from joinery.task._scope import Scope
+
+T = TypeVar("T")
+
+# Outcome of the child (``_kind``).
+QUEUED, RUNNING, OK, FAILED, CANCELLED = 0, 1, 2, 3, 4
+# Linear state of the handle (``_use``).
+PENDING, WAITING, DELIVERED, DISCARDED = 0, 1, 2, 3
+
+_SCOPE_EXITED = 3  # joinery.task._scope.EXITED (imported there, so not from there)
+_KIND_NAMES = ("queued", "running", "returned", "failed", "cancelled")
+
+
+class Handle(Generic[T]):
+    """The one claim on a spawned child's outcome; consume it exactly once.
+
+    ``await handle`` returns the child's value or raises its exception (the same object
+    the child raised). If the scope cancelled the child, it raises
+    :class:`~joinery.task.Cancelled`, whose ``cause`` says why. ``handle.discard()``
+    gives the claim up: use it only when you mean fire-and-forget; a failure of a
+    discarded child is still raised by its scope, never dropped.
+
+    Do not keep a handle past its scope: the scope joins every child before it exits,
+    so a result must be taken inside it.
+    """
+
+    __slots__ = (
+        "_coro",
+        "_file",
+        "_kind",
+        "_line",
+        "_scope",
+        "_task",
+        "_use",
+        "_used_file",
+        "_used_line",
+        "_value",
+        "_waiters",
+    )
+
+    def __init__(self, scope: Scope, coro: Coroutine[Any, Any, T], file: str, line: int) -> None:
+        self._scope = scope
+        self._coro = coro
+        self._file = file
+        self._line = line
+        self._kind = QUEUED
+        self._use = PENDING
+        self._value: Any = None
+        self._task: Any = None  # the backend's task object while the child runs
+        self._waiters: Any = None  # backend-specific, created only if awaited early
+        self._used_file = ""  # where it was consumed, for the "consumed twice" message
+        self._used_line = 0
+
+    @property
+    def site(self) -> str:
+        """Where the child was spawned, as ``file:line``."""
+        return f"{self._file}:{self._line}"
+
+    @property
+    def name(self) -> str:
+        """The child's function name (its coroutine's qualified name)."""
+        return getattr(self._coro, "__qualname__", type(self._coro).__name__)
+
+    @property
+    def done(self) -> bool:
+        """Whether the child has finished (returned, failed or been cancelled)."""
+        return self._kind > RUNNING
+
+    def discard(self) -> None:
+        """Give up the claim on this child's outcome: explicit fire-and-forget.
+
+        The child still belongs to the scope and is joined by it; if it fails, the
+        scope raises that failure when it exits. Only its return value is dropped.
+
+        Raises:
+            LinearityError: the handle was already consumed, or its scope has exited.
+        """
+        frame = sys._getframe(1)
+        if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
+            self._misuse(frame, "discarded")
+        self._used_file = frame.f_code.co_filename
+        self._used_line = frame.f_lineno
+        self._use = DISCARDED
+        if self._kind > RUNNING:
+            self._scope._release(self)
+
+    def __await__(self) -> Generator[Any, Any, T]:
+        """Wait for the child and return its value, or raise its exception."""
+        frame = sys._getframe(1)
+        if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
+            self._misuse(frame, "awaited")
+        self._used_file = frame.f_code.co_filename
+        self._used_line = frame.f_lineno
+        self._use = WAITING
+        if self._kind <= RUNNING:
+            yield from self._scope._wait_done(self).__await__()
+        result: T = self._scope._take(self)
+        return result
+
+    def _misuse(self, frame: Any, how: str) -> NoReturn:
+        here = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        if self._use != PENDING:
+            raise LinearityError(
+                f"handle of {self.name}() spawned at {self.site} consumed twice: "
+                f"first at {self._used_file}:{self._used_line}, then {how} at {here}"
+            )
+        raise LinearityError(
+            f"handle of {self.name}() spawned at {self.site} {how} at {here}, "
+            "after its scope exited: take results inside the scope"
+        )
+
+    def _describe(self) -> str:
+        return f"{self.name}() spawned at {self.site} [{_KIND_NAMES[self._kind]}]"
+
+    def __repr__(self) -> str:
+        return f"<Handle {self._describe()}>"

@@ -1,0 +1,510 @@
+"""The scope, built once on top of a small backend interface.
+
+Everything a user sees of a scope (spawning, linear handles, policies, the bound, the
+cause, the exit report) lives here, once. A backend (:mod:`._asyncio`, :mod:`._trio`)
+only supplies how to start a child, cancel, wait and join: the six hooks at the end.
+"""
+
+from __future__ import annotations
+
+import sys
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar, Token
+from types import CoroutineType, TracebackType
+from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
+
+from joinery.task._errors import (
+    Cancelled,
+    CancelRequested,
+    DeadlineExceeded,
+    LinearityError,
+    ScopeClosedError,
+    Superseded,
+)
+from joinery.task._handle import (
+    CANCELLED,
+    DELIVERED,
+    DISCARDED,
+    FAILED,
+    OK,
+    PENDING,
+    Handle,
+)
+from joinery.task._policy import Policy
+
+if TYPE_CHECKING:
+    from joinery.task._service import Service
+
+T = TypeVar("T")
+PosArgsT = TypeVarTuple("PosArgsT")
+
+CURRENT: ContextVar[Scope | None] = ContextVar("joinery.task.scope", default=None)
+"""The innermost scope of the running code: its body or one of its children."""
+
+LIVE_ROOTS: dict[Scope, None] = {}
+"""Scopes entered outside any other scope and not yet exited (for :func:`tree`)."""
+
+NEW, OPEN, EXITING, EXITED = 0, 1, 2, 3
+
+
+class Scope(ABC):
+    """A structured-concurrency scope: every child is joined before it exits.
+
+    Create one with :func:`joinery.task.scope` and enter it with ``async with``. Children
+    are spawned with :meth:`spawn` (a linear :class:`Handle`), :meth:`try_spawn` or
+    :meth:`service`. When the scope exits it has joined every child, on every path.
+
+    Do not share a scope across threads or event loops, and do not keep it to spawn
+    into after it exits: both are refused with an error naming the mistake.
+    """
+
+    def __init__(
+        self,
+        *,
+        policy: Policy = Policy.FAIL_FAST,
+        limit: int | None = None,
+        timeout: float | None = None,
+        name: str = "",
+        site: str = "?",
+        bare: bool = False,
+    ) -> None:
+        if not isinstance(policy, Policy):
+            raise TypeError(f"policy must be a task.Policy (FAIL_FAST, ...), not {policy!r}")
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0
+        ):
+            raise ValueError(f"limit must be a positive int or None, got {limit!r}")
+        if timeout is not None and not timeout >= 0:
+            raise ValueError(f"timeout must be a number of seconds >= 0 or None, got {timeout!r}")
+        self._policy = policy
+        self._limit = limit
+        self._timeout = timeout
+        self._name = name
+        self._site = site
+        self._bare = bare  # raise a lone body error bare (used by services)
+        self._state = NEW
+        self._accepting = False
+        self._children: dict[Handle[Any], None] = {}  # live, or done but not yet consumed
+        self._queue: deque[Handle[Any]] = deque()  # spawned, waiting for a slot
+        self._running = 0
+        self._failed: list[Handle[Any]] = []
+        self._base_error: BaseException | None = None
+        self._cause: BaseException | None = None
+        self._cancel_called = False
+        self._deadline_fired = False
+        self._deadline: float | None = None
+        self._winner: Handle[Any] | None = None
+        self._services: list[Service] = []
+        self._parent: Scope | None = None
+        self._nested: list[Scope] = []
+        self._owner: object = None
+        self._key: object = None
+        self._token: Token[Scope | None] | None = None
+        self._handle_type: type[Handle[Any]] = Handle
+        self._where: Callable[[], object] = _nowhere  # where spawn is called from...
+        self._here: object = None  # ...must be this (set by the backend on entry)
+
+    # -- public API -------------------------------------------------------------------
+
+    def spawn(self, fn: Callable[[Unpack[PosArgsT]], Awaitable[T]], *args: *PosArgsT) -> Handle[T]:
+        """Start ``fn(*args)`` as a child and return its linear handle.
+
+        On a scope with a ``limit`` that is full, the child waits (first come, first
+        served) for a free slot before it starts; ``spawn`` itself returns at once.
+
+        Raises:
+            ScopeClosedError: the scope is cancelled, has exited or was never entered.
+            TypeError: ``fn`` is not an async function (or is a coroutine object).
+            RuntimeError: called from another thread or event loop than the scope's.
+        """
+        # The fast path is inlined (see the performance note in joinery.task): one
+        # test covers closed, deadline-bearing and wrong-thread/loop scopes.
+        if not self._accepting or self._deadline is not None or self._where() != self._here:
+            self._admit(fn)
+        frame = sys._getframe(1)
+        try:
+            coro = fn(*args)
+        except TypeError:
+            _not_a_function(fn)
+            raise
+        if type(coro) is not CoroutineType:
+            coro = _coroutine_or_error(fn, coro)
+        h: Handle[T] = self._handle_type(self, coro, frame.f_code.co_filename, frame.f_lineno)
+        self._children[h] = None
+        if self._limit is not None and self._running >= self._limit:
+            self._queue.append(h)
+        else:
+            self._start(h)
+        return h
+
+    def try_spawn(
+        self, fn: Callable[[Unpack[PosArgsT]], Awaitable[T]], *args: *PosArgsT
+    ) -> Handle[T] | None:
+        """Like :meth:`spawn`, but return ``None`` instead of waiting when the scope is full.
+
+        ``fn`` is not called when ``None`` is returned. On a scope without a limit it
+        always spawns (Go's ``TryGo`` on a group without ``SetLimit``).
+
+        Raises:
+            ScopeClosedError, TypeError, RuntimeError: as :meth:`spawn`.
+        """
+        self._admit(fn)
+        if self._limit is not None and self._running + len(self._queue) >= self._limit:
+            return None
+        frame = sys._getframe(1)
+        h: Handle[T] = self._handle_type(
+            self, _coroutine_of(fn, args), frame.f_code.co_filename, frame.f_lineno
+        )
+        self._children[h] = None
+        self._start(h)
+        return h
+
+    def service(
+        self, fn: Callable[[Unpack[PosArgsT]], Awaitable[object]], *args: *PosArgsT
+    ) -> Service:
+        """Start a long-lived child (a daemon) owned by this scope; stop it with ``stop()``.
+
+        ``await svc.stop()`` cancels the service (cause: ``CancelRequested``) and returns
+        only after it has exited; it is idempotent. A service still running when the
+        body ends is stopped by the scope. A failure inside the service is never lost:
+        ``stop()`` raises it, and the scope does too (fail-fast, or nobody stopped it).
+
+        Raises:
+            ScopeClosedError, TypeError, RuntimeError: as :meth:`spawn`.
+        """
+        from joinery.task._service import Service
+
+        self._admit(fn)
+        frame = sys._getframe(1)
+        return Service(self, fn, args, frame.f_code.co_filename, frame.f_lineno)
+
+    def cancel(self, cause: BaseException | None = None) -> None:
+        """Cancel the body and every child; ``cause`` is what they read as the reason.
+
+        The scope then exits quietly (an explicit cancel is not an error); children that
+        were cancelled need not have their handles consumed. Idempotent: the first cause
+        stays.
+        """
+        if cause is not None and not isinstance(cause, BaseException):
+            raise TypeError(f"cancel(cause): cause must be an exception object, not {cause!r}")
+        if cause is None:
+            frame = sys._getframe(1)
+            cause = CancelRequested(
+                f"cancelled by Scope.cancel() at {frame.f_code.co_filename}:{frame.f_lineno}"
+            )
+        self._cancel(cause)
+
+    @property
+    def cause(self) -> BaseException | None:
+        """Why the scope was cancelled, as the exception object (Go's ``context.Cause``).
+
+        A sibling's failure (fail-fast), :class:`DeadlineExceeded`, the argument of
+        :meth:`cancel`, :class:`Superseded` (race), or the cause of an enclosing joinery
+        scope that cancelled this one. ``None`` while nothing cancelled the scope, or when
+        the cancellation came from outside joinery. Still readable after exit.
+        """
+        self._poll_deadline()
+        scope: Scope | None = self
+        while scope is not None:
+            if scope._cause is not None:
+                return scope._cause
+            if scope._state == EXITED:
+                return None
+            scope = scope._parent
+        return None
+
+    @property
+    def cancel_called(self) -> bool:
+        """Whether this scope was cancelled (failure, deadline, race, ``cancel()``)."""
+        self._poll_deadline()
+        return self._cancel_called
+
+    @property
+    def policy(self) -> Policy:
+        """The scope's :class:`Policy`."""
+        return self._policy
+
+    @property
+    def limit(self) -> int | None:
+        """At most this many children run at once (``None``: no bound)."""
+        return self._limit
+
+    @property
+    def deadline(self) -> float | None:
+        """When the scope's timeout expires, on the backend's clock (``None``: never)."""
+        return self._deadline
+
+    @property
+    def failures(self) -> tuple[BaseException, ...]:
+        """Every exception a child failed with so far, oldest first (any policy)."""
+        return tuple(h._value for h in self._failed)
+
+    def result(self) -> Any:
+        """The value of the child that won a ``RACE`` scope.
+
+        Raises:
+            TypeError: the scope's policy is not ``RACE``.
+            LookupError: no child has succeeded (yet).
+        """
+        if self._policy is not Policy.RACE:
+            raise TypeError(f"result() is for RACE scopes; this one is {self._policy.name}")
+        if self._winner is None:
+            raise LookupError(f"no child of the race at {self._site} has succeeded")
+        return self._winner._value
+
+    def tree(self) -> str:
+        """A text dump of this scope's live subtree: scopes, tasks and their spawn sites."""
+        from joinery.task._tree import dump
+
+        return dump([self])
+
+    def __repr__(self) -> str:
+        return f"<task.Scope at {self._site} {self._policy.name} running={self._running}>"
+
+    # -- shared bookkeeping, called by the backends ----------------------------------
+
+    def _admit(self, fn: object) -> None:
+        """Refuse a spawn that would be an orphan, or that comes from the wrong place."""
+        if not self._accepting or (self._deadline is not None and self._deadline_passed()):
+            if isinstance(fn, Coroutine):
+                fn.close()  # the caller's coroutine would warn "never awaited"
+            if self._state == NEW:
+                why = "was never entered: use `async with task.scope() as s:`"
+            elif self._state == EXITED:
+                why = "has exited: its children were joined, a new one would be an orphan"
+            else:
+                why = f"is cancelled (cause: {self.cause!r}): a new child would be cancelled"
+            raise ScopeClosedError(f"spawn refused: the scope opened at {self._site} {why}")
+        self._check_caller()
+
+    def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
+        """Record a child's outcome and apply the policy (called once per started child)."""
+        self._running -= 1
+        h._kind = kind
+        h._value = value
+        h._task = None
+        if kind == FAILED:
+            self._failed.append(h)
+            if not isinstance(value, Exception):  # KeyboardInterrupt, SystemExit
+                if self._base_error is None:
+                    self._base_error = value
+                self._cancel(value)
+            elif self._policy is Policy.FAIL_FAST:
+                self._cancel(value)
+        elif kind == OK and self._policy is Policy.RACE and self._winner is None:
+            self._winner = h
+            self._cancel(Superseded(f"{h.name}() spawned at {h.site} won the race"))
+        if h._waiters is not None:
+            self._wake(h)
+        if h._use == DISCARDED:
+            del self._children[h]
+        if self._queue and not self._cancel_called:
+            self._start(self._queue.popleft())
+        elif self._running == 0:
+            self._all_done()
+
+    def _take(self, h: Handle[Any]) -> Any:
+        """Hand a finished child's outcome to its one consumer."""
+        h._use = DELIVERED
+        self._children.pop(h, None)
+        if h._kind == OK:
+            return h._value
+        if h._kind == FAILED:
+            raise h._value
+        cause = self.cause
+        raise Cancelled(
+            f"{h.name}() spawned at {h.site} was cancelled (cause: {cause!r})",
+            cause=cause,
+            site=h.site,
+        )
+
+    def _release(self, h: Handle[Any]) -> None:
+        """Forget a finished handle that was discarded."""
+        self._children.pop(h, None)
+
+    def _cancel(self, cause: BaseException | None) -> None:
+        """Cancel body and children once; ``None`` means "from outside joinery"."""
+        if self._cancel_called:
+            return
+        self._cancel_called = True
+        self._accepting = False
+        self._cause = cause
+        while self._queue:  # never started: close, so no "never awaited" warning
+            h = self._queue.popleft()
+            h._coro.close()
+            h._kind = CANCELLED
+            if h._waiters is not None:
+                self._wake(h)
+            if h._use == DISCARDED:
+                del self._children[h]
+        self._cancel_backend()
+        if self._running == 0 and self._state == EXITING:
+            self._all_done()
+
+    def _deadline_passed(self) -> bool:
+        return False
+
+    def _enter_common(self, owner: object, key: object) -> None:
+        if self._state != NEW:
+            raise RuntimeError(
+                f"the scope opened at {self._site} was already entered; call task.scope() again"
+            )
+        self._state = OPEN
+        self._accepting = True
+        self._owner = owner
+        self._key = key
+        self._parent = CURRENT.get()
+        self._token = CURRENT.set(self)
+        if self._parent is not None and self._parent._state != EXITED:
+            self._parent._nested.append(self)
+        else:
+            self._parent = None
+            LIVE_ROOTS[self] = None
+
+    def _begin_exit(self) -> None:
+        self._state = EXITING
+        for svc in self._services:
+            svc._owner_exiting()
+
+    def _finish(self, body_error: BaseException | None, body_normal: bool) -> BaseException | None:
+        """Compose what the scope raises once every child is joined (``None``: nothing).
+
+        The convention: KeyboardInterrupt/SystemExit are re-raised bare (as TaskGroup
+        does); everything else the scope has to report goes into one ExceptionGroup,
+        oldest first: child failures (per the policy), the body's own error, the
+        deadline's DeadlineExceeded, and a LinearityError for forgotten handles.
+        """
+        self._state = EXITED
+        self._accepting = False
+        if self._token is not None:
+            CURRENT.reset(self._token)
+            self._token = None
+        if self._parent is not None:
+            self._parent._nested.remove(self)
+        else:
+            LIVE_ROOTS.pop(self, None)
+        if self._base_error is not None:
+            return self._base_error
+        if body_error is not None and not isinstance(body_error, Exception):
+            return body_error
+        errors: list[Exception] = []
+        won = self._policy is Policy.RACE and self._winner is not None
+        for h in self._failed:
+            if self._policy is Policy.FAIL_FAST or (h._use != DELIVERED and not won):
+                errors.append(h._value)
+        if isinstance(body_error, Exception) and not any(body_error is e for e in errors):
+            errors.append(body_error)
+        if self._deadline_fired and isinstance(self._cause, Exception):
+            errors.append(self._cause)
+        if body_normal:
+            forgotten = [h for h in self._children if h._use == PENDING and h._kind != CANCELLED]
+            if forgotten:
+                listing = "\n  ".join(h._describe() for h in forgotten)
+                errors.append(
+                    LinearityError(
+                        f"{len(forgotten)} handle(s) never consumed before the scope opened "
+                        f"at {self._site} exited; await each, or discard() it on purpose:"
+                        f"\n  {listing}"
+                    )
+                )
+        self._children.clear()  # handles point at the scope; break the cycle
+        if not errors:
+            return None
+        if self._bare and len(errors) == 1 and errors[0] is body_error:
+            return body_error
+        return ExceptionGroup(f"task.scope opened at {self._site}", errors)
+
+    def _set_deadline(self, now: float) -> None:
+        if self._timeout is not None:
+            self._deadline = now + self._timeout
+
+    def _fire_deadline(self) -> None:
+        if not self._cancel_called:
+            self._deadline_fired = True
+            self._cancel(
+                DeadlineExceeded(
+                    f"the scope opened at {self._site} exceeded its timeout of {self._timeout}s"
+                )
+            )
+
+    # -- the backend interface ---------------------------------------------------------
+
+    @abstractmethod
+    async def __aenter__(self) -> Self:
+        """Enter the scope (``async with``); children may be spawned from now on."""
+
+    @abstractmethod
+    async def __aexit__(
+        self,
+        et: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        """Join every child, then raise what the policy says (see :meth:`_finish`)."""
+
+    @abstractmethod
+    def _check_caller(self) -> None:
+        """Raise RuntimeError unless called from the scope's own thread and event loop."""
+
+    @abstractmethod
+    def _start(self, h: Handle[Any]) -> None:
+        """Run ``h._coro`` as a child; call :meth:`_child_done` exactly once when it ends."""
+
+    @abstractmethod
+    def _cancel_backend(self) -> None:
+        """Cancel the running children, and the body unless it is already exiting."""
+
+    @abstractmethod
+    async def _wait_done(self, h: Handle[Any]) -> None:
+        """Wait until ``h``'s child is done (several tasks may wait on one handle)."""
+
+    @abstractmethod
+    def _wake(self, h: Handle[Any]) -> None:
+        """Wake whoever waits in :meth:`_wait_done` for ``h``."""
+
+    def _all_done(self) -> None:  # noqa: B027 - a no-op unless the backend joins itself
+        """No child is running any more (the exit may be waiting for this)."""
+
+    def _poll_deadline(self) -> None:  # noqa: B027 - a no-op where timers call back
+        """Notice an expired deadline the backend did not report by callback."""
+
+
+def _coroutine_of(fn: Any, args: tuple[Any, ...]) -> Coroutine[Any, Any, Any]:
+    """Call ``fn(*args)`` and insist on getting a coroutine, naming the mistake if not."""
+    try:
+        coro = fn(*args)
+    except TypeError:
+        _not_a_function(fn)
+        raise
+    if type(coro) is CoroutineType:
+        return coro
+    return _coroutine_or_error(fn, coro)
+
+
+def _not_a_function(fn: Any) -> None:
+    """Turn the TypeError of calling a coroutine object or a non-callable into a clear one."""
+    if isinstance(fn, Coroutine):
+        fn.close()
+        name = getattr(fn, "__qualname__", "fn")
+        raise TypeError(
+            f"spawn() takes an async function and its arguments, not a coroutine "
+            f"object: write spawn({name}, ...), not spawn({name}(...))"
+        ) from None
+    if not callable(fn):
+        raise TypeError(f"spawn() needs an async function, got {fn!r}") from None
+
+
+def _coroutine_or_error(fn: Any, result: object) -> Coroutine[Any, Any, Any]:
+    if isinstance(result, Coroutine):
+        return result
+    name = getattr(fn, "__qualname__", repr(fn))
+    raise TypeError(
+        f"spawn() needs an async function; {name} is a plain function "
+        f"(calling it returned {type(result).__name__}, not a coroutine)"
+    )
+
+
+def _nowhere() -> object:
+    return _nowhere  # before entry: never equal to ``_here``

@@ -1,0 +1,152 @@
+"""The trio backend: children run in a nursery through ``start_soon`` and a thin wrapper.
+
+The nursery does the joining and the cancelling; the wrapper only records each child's
+outcome in its handle, so the nursery itself never sees a child's exception and the
+scope decides what to raise. Trio's ``Cancelled.reason`` is a string, so the cause
+*object* is kept by the scope; the deadline is trio's own, noticed lazily.
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+from typing import Any
+
+import trio
+
+from joinery.task._errors import Cancelled
+from joinery.task._handle import CANCELLED, FAILED, OK, RUNNING, Handle
+from joinery.task._scope import CURRENT, EXITED, NEW, Scope
+
+
+class TrioScope(Scope):
+    """A :class:`Scope` on trio."""
+
+    _nursery: trio.Nursery
+
+    async def __aenter__(self) -> TrioScope:
+        self._enter_common(trio.lowlevel.current_task(), trio.lowlevel.current_trio_token())
+        self._thread = threading.get_ident()
+        self._where, self._here = threading.get_ident, self._thread
+        self._manager = trio.open_nursery(strict_exception_groups=True)
+        self._nursery = await self._manager.__aenter__()
+        self._set_deadline(trio.current_time())
+        if self._deadline is not None:
+            self._nursery.cancel_scope.deadline = self._deadline
+        return self
+
+    async def __aexit__(
+        self,
+        et: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool:
+        self._begin_exit()
+        body_error: BaseException | None = None
+        to_trio: BaseException | None = None  # cancellations are trio's business
+        if exc is not None:
+            to_trio, body_error = _split_cancelled(exc)
+            if isinstance(body_error, Cancelled) and self._cancel_called:
+                body_error = None  # the body awaited a child we cancelled
+            if body_error is not None:
+                self._cancel(body_error)
+        raised: BaseException | None
+        try:
+            if to_trio is None:
+                suppressed = await self._manager.__aexit__(None, None, None)
+            else:
+                suppressed = await self._manager.__aexit__(
+                    type(to_trio), to_trio, to_trio.__traceback__
+                )
+            raised = None if suppressed else to_trio
+        except BaseException as e:  # an enclosing scope's cancellation, or a KeyboardInterrupt
+            raised = e
+        self._poll_deadline()
+        if raised is not None and self._cause is None and self._parent is not None:
+            self._cause = self._parent.cause
+        error = self._finish(body_error, et is None)
+        if error is not None:
+            if error is exc:
+                return False
+            raise error from None
+        if raised is not None:
+            if raised is exc:
+                return False
+            raise raised
+        return True
+
+    def _check_caller(self) -> None:
+        if threading.get_ident() != self._thread:
+            raise RuntimeError(
+                f"spawn into the scope opened at {self._site} from thread "
+                f"{threading.current_thread().name!r}, but it belongs to the trio run in "
+                "another thread: hand the work over with trio.from_thread.run()"
+            )
+
+    def _start(self, h: Handle[Any]) -> None:
+        h._kind = RUNNING
+        self._running += 1
+        # Name the trio task after the child's function: more useful than the wrapper's
+        # name, and an existing string (trio would format a new one for every task).
+        self._nursery.start_soon(self._run_child, h, name=h.name)
+
+    async def _run_child(self, h: Handle[Any]) -> None:
+        h._task = trio.lowlevel.current_task()  # only for tree(): cheap, no allocation
+        if CURRENT.get() is not self:  # a child spawned by the body already has it
+            CURRENT.set(self)
+        try:
+            value = await h._coro
+        except BaseException as e:
+            self._child_raised(h, e)  # re-raises trio's cancellation, keeps the rest
+        else:
+            self._child_done(h, OK, value)
+
+    def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
+        cancelled, error = _split_cancelled(e)
+        if error is None:
+            self._child_done(h, CANCELLED, None)
+        else:
+            self._poll_deadline()  # an expired deadline is the cause, not this failure
+            self._child_done(h, FAILED, error)
+        if cancelled is e:
+            raise e
+        if cancelled is not None:
+            raise cancelled from None
+
+    def _cancel_backend(self) -> None:
+        self._nursery.cancel_scope.cancel(reason=repr(self._cause))
+
+    async def _wait_done(self, h: Handle[Any]) -> None:
+        if h._waiters is None:
+            h._waiters = trio.Event()
+        await h._waiters.wait()
+
+    def _wake(self, h: Handle[Any]) -> None:
+        h._waiters.set()
+        h._waiters = None
+
+    def _deadline_passed(self) -> bool:
+        if self._deadline is None:
+            return False
+        self._poll_deadline()
+        return self._cancel_called
+
+    def _poll_deadline(self) -> None:
+        if (
+            self._deadline is not None
+            and not self._cancel_called
+            and self._state not in (NEW, EXITED)
+            and trio.current_time() >= self._deadline
+        ):
+            self._fire_deadline()
+
+
+def _split_cancelled(
+    exc: BaseException,
+) -> tuple[BaseException | None, BaseException | None]:
+    """Split ``exc`` into (trio cancellations, everything else); either may be None."""
+    if isinstance(exc, trio.Cancelled):
+        return exc, None
+    if isinstance(exc, BaseExceptionGroup):
+        return exc.split(trio.Cancelled)
+    return None, exc

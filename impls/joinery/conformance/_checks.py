@@ -783,78 +783,57 @@ def all_errors_kept(model: Model, backend: Backend) -> Judgement:
 # -- leaks -----------------------------------------------------------------------------
 
 
-def _leak_case(
-    cases: list[Case],
-    name: str,
-    backend: Backend,
-    run: Callable[[Lab], Awaitable[None]],
-) -> None:
-    with _case(cases, name) as case:
+LeakRun = Callable[[Lab, Callable[..., Any]], Awaitable[None]]
 
-        async def experiment(lab: Lab) -> Outcome:
-            out = await lab.observe(run, lab)
-            return out  # no settling: the detector looks right after the return
 
-        report, _ = _run(case, backend, experiment)
-        alive = report.leftovers + [f"open call {c.key}" for c in report.open_at_end]
-        case.require(not alive, "left behind: " + "; ".join(alive))
+async def _leak_t1(lab: Lab, load_dashboard: Callable[..., Any]) -> None:
+    svc = lab.service("api", {"user": Script(1, error=Failure("x"))}, default=_fine(30, 0))
+    await load_dashboard(_Api(svc), "u1")
+
+
+async def _leak_t2(lab: Lab, run_scope: Callable[..., Any]) -> None:
+    svc = lab.service("child", default=_fine(30, 0))
+
+    async def body(scope: Any) -> None:
+        scope.spawn(lambda: svc.call("a"))
+        raise Failure("body failed")
+
+    await run_scope(body)
+
+
+async def _leak_t6(lab: Lab, wait_then_spawn: Callable[..., Any]) -> None:
+    svc = lab.service("work", default=_fine(30, 0))
+    await wait_then_spawn(lambda: svc.call("work"))
+
+
+async def _leak_t8(lab: Lab, flusher: Callable[..., Any]) -> None:
+    svc = lab.service("store", default=_fine(5, None))
+    async with flusher(10.0, _flush_counter(svc)) as f:
+        await lab.sleep(32)
+        await f.stop()
+
+
+_LEAK_RUNS: list[tuple[str, str, LeakRun]] = [
+    ("T1 with a failing fetch", "load_dashboard", _leak_t1),
+    ("T2 with a failing body", "run_scope", _leak_t2),
+    ("T6 Wait before Go", "wait_then_spawn", _leak_t6),
+    ("T8 flusher stopped", "flusher", _leak_t8),
+]
 
 
 @check("leaves_nothing_behind")
 def leaves_nothing_behind(model: Model, backend: Backend) -> Judgement:
     """Right after each scenario returns, nothing it started may be alive."""
     cases: list[Case] = []
-    try:
-        load = model.scenario("load_dashboard")
+    for name, scenario, run in _LEAK_RUNS:
+        with _case(cases, name) as case:
+            fn = model.scenario(scenario)  # Unsupported: the case says so
 
-        async def t1(lab: Lab) -> None:
-            svc = lab.service("api", {"user": Script(1, error=Failure("x"))}, default=_fine(30, 0))
-            await load(_Api(svc), "u1")
+            async def experiment(lab: Lab, run: LeakRun = run, fn: Any = fn) -> Outcome:
+                # No settling time: the detector looks right after the return.
+                return await lab.observe(run, lab, fn)
 
-        _leak_case(cases, "T1 with a failing fetch", backend, t1)
-    except Unsupported as exc:
-        cases.append(_unsupported_case("T1 with a failing fetch", exc))
-    try:
-        run_scope = model.scenario("run_scope")
-
-        async def t2(lab: Lab) -> None:
-            svc = lab.service("child", default=_fine(30, 0))
-
-            async def body(scope: Any) -> None:
-                scope.spawn(lambda: svc.call("a"))
-                raise Failure("body failed")
-
-            await run_scope(body)
-
-        _leak_case(cases, "T2 with a failing body", backend, t2)
-    except Unsupported as exc:
-        cases.append(_unsupported_case("T2 with a failing body", exc))
-    try:
-        bad = model.scenario("wait_then_spawn")
-
-        async def t6(lab: Lab) -> None:
-            svc = lab.service("work", default=_fine(30, 0))
-            await bad(lambda: svc.call("work"))
-
-        _leak_case(cases, "T6 Wait before Go", backend, t6)
-    except Unsupported as exc:
-        cases.append(_unsupported_case("T6 Wait before Go", exc))
-    try:
-        flusher = model.scenario("flusher")
-
-        async def t8(lab: Lab) -> None:
-            svc = lab.service("store", default=_fine(5, None))
-            async with flusher(10.0, _flush_counter(svc)) as f:
-                await lab.sleep(32)
-                await f.stop()
-
-        _leak_case(cases, "T8 flusher stopped", backend, t8)
-    except Unsupported as exc:
-        cases.append(_unsupported_case("T8 flusher stopped", exc))
+            report, _ = _run(case, backend, experiment)
+            alive = report.leftovers + [f"open call {c.key}" for c in report.open_at_end]
+            case.require(not alive, "left behind: " + "; ".join(alive))
     return _judge(model, cases, "nothing alive after any of the scenarios returned")
-
-
-def _unsupported_case(name: str, exc: Unsupported) -> Case:
-    case = Case(name)
-    case.note(unsupported=str(exc))
-    return case

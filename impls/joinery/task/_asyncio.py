@@ -122,20 +122,19 @@ class AsyncioScope(Scope):
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
         if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
-            t = self._loop.create_task(_child(self, h))
+            t = self._loop.create_task(_child(h))
         else:
             ctx = copy_context()
             ctx.run(CURRENT.set, self)
-            t = self._loop.create_task(_child(self, h), context=ctx)
-        h._task = t
+            t = self._loop.create_task(_child(h), context=ctx)
+        h._value = t  # the task, while RUNNING (see Handle)
         h._kind = RUNNING
         self._running += 1
 
     def _cancel_backend(self) -> None:
         unstarted: list[Handle[Any]] = []
         for h in self._children:
-            t = h._task
-            if t is not None:
+            if h._kind == RUNNING and (t := h._value) is not None:
                 t.cancel()
                 if not _started(t):
                     unstarted.append(h)
@@ -152,7 +151,7 @@ class AsyncioScope(Scope):
         # callback would be: children spawned in the same step as a failing one still
         # start (as on trio and with TaskGroup), so that two children that fail at once
         # both report, instead of the second being cancelled before it ran.
-        h._task = None  # finished: nothing to cancel any more
+        h._value = None  # finished: no task to cancel any more
         self._loop.call_soon(self._child_done, h, kind, value)
 
     def _unstarted(self, h: Handle[Any]) -> None:
@@ -165,7 +164,7 @@ class AsyncioScope(Scope):
             h._coro.close()
             self._child_done(h, CANCELLED, None)
 
-        h._task.add_done_callback(done)
+        h._value.add_done_callback(done)
 
     def _recancel(self) -> None:
         # asyncio delivers a cancellation once; trio's is level-triggered. A child that
@@ -178,8 +177,8 @@ class AsyncioScope(Scope):
         if not self._running:
             return
         for h in self._children:
-            t = h._task
-            if t is None or t.done() or getattr(t, "_must_cancel", True):
+            t = h._value
+            if h._kind != RUNNING or t is None or t.done() or getattr(t, "_must_cancel", True):
                 continue
             waiter = getattr(t, "_fut_waiter", None)
             if waiter is not None and not waiter.done():
@@ -211,21 +210,22 @@ def _started(t: asyncio.Task[Any]) -> bool:
     return c.cr_suspended or c.cr_running  # type: ignore[no-any-return]
 
 
-async def _child(scope: AsyncioScope, h: Handle[Any]) -> None:
+async def _child(h: Handle[Any]) -> None:
     # The child's task runs this, not the child's coroutine: it hands the outcome to the
     # scope itself (cheaper than a done callback), and it keeps KeyboardInterrupt and
     # SystemExit in: asyncio would re-raise them out of the child's step, hence out of
     # the loop, with the siblings still running. The scope cancels and joins them first,
-    # then re-raises it bare (as the body's own KeyboardInterrupt would be).
+    # then re-raises it bare (as the body's own KeyboardInterrupt would be). Few locals:
+    # this frame lives as long as the child.
     try:
         value = await h._coro
     except CancelledError:
-        scope._report(h, CANCELLED, None)
+        h._scope._report(h, CANCELLED, None)  # type: ignore[attr-defined]
         raise
     except BaseException as exc:
-        scope._report(h, FAILED, exc)
+        h._scope._report(h, FAILED, exc)  # type: ignore[attr-defined]
     else:
-        if scope._policy is Policy.RACE:
-            scope._report(h, OK, value)
+        if h._scope._policy is Policy.RACE:
+            h._scope._report(h, OK, value)  # type: ignore[attr-defined]
         else:  # cancels nothing: no need to wait for the siblings' first step
-            scope._child_done(h, OK, value)
+            h._scope._child_done(h, OK, value)

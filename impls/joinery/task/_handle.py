@@ -49,7 +49,6 @@ class Handle(Generic[T]):
         "_kind",
         "_line",
         "_scope",
-        "_task",
         "_use",
         "_used_file",
         "_used_line",
@@ -64,11 +63,17 @@ class Handle(Generic[T]):
         self._line = line
         self._kind = QUEUED
         self._use = PENDING
+        # While the child runs (``_kind == RUNNING``): the backend's task, or None once
+        # it has finished; then the child's value or exception. One slot for both keeps
+        # a handle small: thousands of them may be parked at once.
         self._value: Any = None
-        self._task: Any = None  # the backend's task object while the child runs
         self._waiters: Any = None  # backend-specific, created only if awaited early
-        self._used_file = ""  # where it was consumed, for the "consumed twice" message
-        self._used_line = 0
+        # Set when consumed (for the "consumed twice" message): _used_file, _used_line.
+
+    @property
+    def _task(self) -> Any:
+        """The backend's task while the child runs (for cancelling it), else None."""
+        return self._value if self._kind == RUNNING else None
 
     @property
     def site(self) -> str:

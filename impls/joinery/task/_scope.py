@@ -284,7 +284,6 @@ class Scope(ABC):
         self._running -= 1
         h._kind = kind
         h._value = value
-        h._task = None
         if kind == FAILED:
             self._failed.append(h)
             if not isinstance(value, Exception):  # KeyboardInterrupt, SystemExit

@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any
 
 import trio
+from trio.lowlevel import current_task as _current_task
 
 from joinery.task._errors import Cancelled
 from joinery.task._handle import CANCELLED, FAILED, OK, RUNNING, Handle
@@ -88,18 +89,7 @@ class TrioScope(Scope):
         self._running += 1
         # Name the trio task after the child's function: more useful than the wrapper's
         # name, and an existing string (trio would format a new one for every task).
-        self._nursery.start_soon(self._run_child, h, name=h.name)
-
-    async def _run_child(self, h: Handle[Any]) -> None:
-        h._task = trio.lowlevel.current_task()  # only for tree(): cheap, no allocation
-        if CURRENT.get() is not self:  # a child spawned by the body already has it
-            CURRENT.set(self)
-        try:
-            value = await h._coro
-        except BaseException as e:
-            self._child_raised(h, e)  # re-raises trio's cancellation, keeps the rest
-        else:
-            self._child_done(h, OK, value)
+        self._nursery.start_soon(_run_child, h, name=h.name)
 
     def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
         cancelled, error = _split_cancelled(e)
@@ -150,3 +140,16 @@ def _split_cancelled(
     if isinstance(exc, BaseExceptionGroup):
         return exc.split(trio.Cancelled)
     return None, exc
+
+
+async def _run_child(h: Handle[Any]) -> None:
+    # Few locals: this frame lives as long as the child.
+    h._value = _current_task()  # the task while RUNNING (see Handle), for tree()
+    if CURRENT.get() is not h._scope:  # a child spawned by the body already has it
+        CURRENT.set(h._scope)
+    try:
+        value = await h._coro
+    except BaseException as e:
+        h._scope._child_raised(h, e)  # type: ignore[attr-defined]
+    else:
+        h._scope._child_done(h, OK, value)

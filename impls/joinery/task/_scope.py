@@ -131,7 +131,7 @@ class Scope(ABC):
             raise
         if type(coro) is not CoroutineType:
             coro = _coroutine_or_error(fn, coro)
-        h: Handle[T] = self._handle_type(self, coro, frame.f_code.co_filename, frame.f_lineno)
+        h: Handle[T] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         self._children[h] = None
         if self._limit is not None and self._running >= self._limit:
             self._queue.append(h)
@@ -154,9 +154,7 @@ class Scope(ABC):
         if self._limit is not None and self._running + len(self._queue) >= self._limit:
             return None
         frame = sys._getframe(1)
-        h: Handle[T] = self._handle_type(
-            self, _coroutine_of(fn, args), frame.f_code.co_filename, frame.f_lineno
-        )
+        h: Handle[T] = self._handle_type(self, _coroutine_of(fn, args), frame.f_code, frame.f_lasti)
         self._children[h] = None
         self._start(h)
         return h
@@ -178,7 +176,7 @@ class Scope(ABC):
 
         self._admit(fn)
         frame = sys._getframe(1)
-        return Service(self, fn, args, frame.f_code.co_filename, frame.f_lineno)
+        return Service(self, fn, args, frame.f_code, frame.f_lasti)
 
     def cancel(self, cause: BaseException | None = None) -> None:
         """Cancel the body and every child; ``cause`` is what they read as the reason.

@@ -18,7 +18,6 @@ from typing import Any
 
 from joinery.task._errors import Cancelled
 from joinery.task._handle import CANCELLED, FAILED, OK, RUNNING, Handle
-from joinery.task._policy import Policy
 from joinery.task._scope import CURRENT, OPEN, Scope
 
 
@@ -225,7 +224,7 @@ async def _child(h: Handle[Any]) -> None:
     except BaseException as exc:
         h._scope._report(h, FAILED, exc)  # type: ignore[attr-defined]
     else:
-        if h._scope._policy is Policy.RACE:
+        if h._scope._race:
             h._scope._report(h, OK, value)  # type: ignore[attr-defined]
         else:  # cancels nothing: no need to wait for the siblings' first step
             h._scope._child_done(h, OK, value)

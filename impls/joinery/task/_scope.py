@@ -79,6 +79,7 @@ class Scope(ABC):
         if timeout is not None and not timeout >= 0:
             raise ValueError(f"timeout must be a number of seconds >= 0 or None, got {timeout!r}")
         self._policy = policy
+        self._race = policy is Policy.RACE  # read per child: Policy.RACE costs an enum lookup
         self._limit = limit
         self._timeout = timeout
         self._name = name
@@ -290,7 +291,7 @@ class Scope(ABC):
                 self._cancel(value)
             elif self._policy is Policy.FAIL_FAST:
                 self._cancel(value)
-        elif kind == OK and self._policy is Policy.RACE and self._winner is None:
+        elif kind == OK and self._race and self._winner is None:
             self._winner = h
             self._cancel(Superseded(f"{h.name}() spawned at {h.site} won the race"))
         if h._waiters is not None:

@@ -89,7 +89,13 @@ class TrioScope(Scope):
         self._running += 1
         # Name the trio task after the child's function: more useful than the wrapper's
         # name, and an existing string (trio would format a new one for every task).
-        self._nursery.start_soon(_run_child, h, name=h.name)
+        name = getattr(h._coro, "__qualname__", None) or h.name
+        # trio runs the child in a copy of the spawner's context: if that is this
+        # scope's body or a sibling, CURRENT is already this scope (the usual case).
+        if CURRENT.get() is self:
+            self._nursery.start_soon(_run_child, h, name=name)
+        else:
+            self._nursery.start_soon(_run_child_here, h, name=name)
 
     def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
         cancelled, error = _split_cancelled(e)
@@ -142,11 +148,16 @@ def _split_cancelled(
     return None, exc
 
 
+async def _run_child_here(h: Handle[Any]) -> None:
+    # Spawned from elsewhere (another scope's child, say): make this scope the current
+    # one for the child, for task.cause().
+    CURRENT.set(h._scope)
+    await _run_child(h)
+
+
 async def _run_child(h: Handle[Any]) -> None:
     # Few locals: this frame lives as long as the child.
     h._value = _current_task()  # the task while RUNNING (see Handle), for tree()
-    if CURRENT.get() is not h._scope:  # a child spawned by the body already has it
-        CURRENT.set(h._scope)
     try:
         value = await h._coro
     except BaseException as e:

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from joinery.task._errors import Cancelled
-from joinery.task._handle import CANCELLED, FAILED, OK, RUNNING, Handle
+from joinery.task._handle import CANCELLED, DISCARDED, FAILED, OK, RUNNING, Handle
 from joinery.task._scope import CURRENT, OPEN, Scope
 
 
@@ -226,5 +226,13 @@ async def _child(h: Handle[Any]) -> None:
     else:
         if h._scope._race:
             h._scope._report(h, OK, value)  # type: ignore[attr-defined]
-        else:  # cancels nothing: no need to wait for the siblings' first step
-            h._scope._child_done(h, OK, value)
+        elif h._waiters is not None or h._scope._queue or h._scope._running == 1:
+            h._scope._child_done(h, OK, value)  # cancels nothing: no need to wait
+        else:
+            # Scope._child_done inlined for the common case (nobody to wake, nothing
+            # to start, not the last child): a call less per child, ~1% of a spawn.
+            h._scope._running -= 1
+            h._kind = OK
+            h._value = value
+            if h._use == DISCARDED:
+                del h._scope._children[h]

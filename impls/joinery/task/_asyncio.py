@@ -120,15 +120,16 @@ class AsyncioScope(Scope):
     def _start(self, h: Handle[Any]) -> None:
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
+        h._kind = RUNNING
+        self._running += 1
         if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
             t = self._loop.create_task(_child(h))
         else:
             ctx = copy_context()
             ctx.run(CURRENT.set, self)
             t = self._loop.create_task(_child(h), context=ctx)
-        h._value = t  # the task, while RUNNING (see Handle)
-        h._kind = RUNNING
-        self._running += 1
+        if not t.done():  # (an eager task factory, 3.12+, may have finished it already)
+            h._value = t  # the task, while RUNNING (see Handle)
 
     def _cancel_backend(self) -> None:
         unstarted: list[Handle[Any]] = []

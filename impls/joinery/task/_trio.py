@@ -16,7 +16,7 @@ import trio
 from trio.lowlevel import current_task as _current_task
 
 from joinery.task._errors import Cancelled
-from joinery.task._handle import CANCELLED, FAILED, OK, RUNNING, Handle
+from joinery.task._handle import CANCELLED, DISCARDED, FAILED, OK, RUNNING, Handle
 from joinery.task._scope import CURRENT, EXITED, NEW, Scope
 
 
@@ -163,4 +163,13 @@ async def _run_child(h: Handle[Any]) -> None:
     except BaseException as e:
         h._scope._child_raised(h, e)  # type: ignore[attr-defined]
     else:
-        h._scope._child_done(h, OK, value)
+        if h._scope._race or h._waiters is not None or h._scope._queue or h._scope._running == 1:
+            h._scope._child_done(h, OK, value)
+        else:
+            # Scope._child_done inlined for the common case (nobody to wake, nothing to
+            # start, not the last child): a call less per child, ~1% of a spawn.
+            h._scope._running -= 1
+            h._kind = OK
+            h._value = value
+            if h._use == DISCARDED:
+                del h._scope._children[h]

@@ -138,9 +138,12 @@ class Handle(Generic[T]):
     def _misuse(self, frame: Any, how: str) -> NoReturn:
         here = site_of(frame.f_code, frame.f_lasti)
         if self._use != PENDING:
+            # (a service's handle is consumed by its scope, which records no site)
+            code = getattr(self, "_used_code", None)
+            first = "by its scope" if code is None else f"at {site_of(code, self._used_lasti)}"
             raise LinearityError(
                 f"handle of {self.name}() spawned at {self.site} consumed twice: "
-                f"first at {site_of(self._used_code, self._used_lasti)}, then {how} at {here}"
+                f"first {first}, then {how} at {here}"
             )
         raise LinearityError(
             f"handle of {self.name}() spawned at {self.site} {how} at {here}, "

@@ -31,6 +31,11 @@ _SCOPE_EXITED = 3  # joinery.task._scope.EXITED (imported there, so not from the
 _KIND_NAMES = ("queued", "running", "returned", "failed", "cancelled")
 
 
+_OFFSETS: dict[int, int] = {}
+"""One int object per instruction offset above 256 (smaller ints are shared by CPython):
+thousands of parked handles spawned at one site would otherwise hold 32 bytes each."""
+
+
 def site_of(code: CodeType, lasti: int) -> str:
     """``file:line`` of the instruction at byte offset ``lasti`` of ``code`` (as f_lineno)."""
     for start, end, line in code.co_lines():
@@ -74,7 +79,7 @@ class Handle(Generic[T]):
         # number is looked up only when a message needs it (f_lineno costs a table scan
         # on every spawn).
         self._code = code
-        self._lasti = lasti
+        self._lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         self._kind = QUEUED
         self._use = PENDING
         # While the child runs (``_kind == RUNNING``): the backend's task, or None once
@@ -117,7 +122,8 @@ class Handle(Generic[T]):
         if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
             self._misuse(frame, "discarded")
         self._used_code = frame.f_code
-        self._used_lasti = frame.f_lasti
+        lasti = frame.f_lasti
+        self._used_lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         self._use = DISCARDED
         if self._kind > RUNNING:
             self._scope._release(self)
@@ -128,7 +134,8 @@ class Handle(Generic[T]):
         if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
             self._misuse(frame, "awaited")
         self._used_code = frame.f_code
-        self._used_lasti = frame.f_lasti
+        lasti = frame.f_lasti
+        self._used_lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         self._use = WAITING
         if self._kind <= RUNNING:
             yield from self._scope._wait_done(self).__await__()

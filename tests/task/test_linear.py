@@ -65,7 +65,9 @@ def test_handle_used_after_its_scope_exited(run: Any) -> None:
             h = s.spawn(_value, 1)
             spawned = _line()
             h.discard()
-        leaked = task.Handle(s, _value(1), __file__, spawned)  # a second claim, forged
+        here = sys._getframe()  # a second claim, forged: "spawned" on the next line
+        leaked = task.Handle(s, _value(1), here.f_code, here.f_lasti)
+        spawned = _line()
         leaked._coro.close()
         with pytest.raises(task.LinearityError, match=f"{spawned}.*after its scope exited"):
             await leaked

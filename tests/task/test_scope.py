@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+import warnings
 from typing import Any
 
 import anyio
@@ -209,6 +210,22 @@ def test_child_that_swallows_its_cancellation_once_does_not_hang(run: Any) -> No
         assert anyio.current_time() == 1  # cancelled again at once, as trio does
 
     run(main)
+
+
+def test_child_cancelled_before_its_first_step_is_joined_and_closed(run: Any) -> None:
+    # On asyncio a task cancelled before its first step never runs its coroutine: the
+    # scope must still learn the outcome, and close the child's coroutine.
+    async def main() -> None:
+        async with task.scope() as s:
+            h = s.spawn(_child, [], "x", 1)
+            s.cancel()
+        assert h.done
+        assert task.tree() == ""
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run(main)  # collects garbage: a coroutine never awaited warns there
+    assert [str(w.message) for w in caught] == []
 
 
 # -- item 11: bad input names the mistake ------------------------------------------

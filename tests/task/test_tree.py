@@ -59,3 +59,15 @@ def test_tree_lists_unconsumed_handles_and_cancellation(run: Any) -> None:
             assert "cancelled, cause=ValueError('stop')" in s.tree()
 
     run(main)
+
+
+def test_finished_discarded_children_leave_the_live_tree_at_once(run: Any) -> None:
+    async def main() -> None:
+        async with task.scope() as s:
+            for _ in range(3):
+                s.spawn(_nap, 0).discard()
+            s.spawn(_nap, 5).discard()
+            await anyio.sleep(1)
+            assert s.tree().count("_nap() spawned at") == 1  # only the one still running
+
+    run(main)

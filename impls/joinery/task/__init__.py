@@ -29,15 +29,17 @@ a cancellation from outside propagates as the backend's own when nothing else fa
 
 The backend (asyncio or trio) is detected with sniffio when ``scope()`` is called.
 
-Performance: on asyncio a child is a plain ``loop.create_task`` task with a done callback
-(no wrapper coroutine, no anyio layer); on trio it is one ``start_soon`` through a thin
-wrapper that records the outcome. What a child costs beyond the native group is its
-handle, one dict entry (for the exit check) and the spawn site, read from the caller's
-frame. The spawn fast path is inlined for that reason.
+Performance: a child is one backend task running a small wrapper coroutine that awaits
+the child's coroutine and records its outcome in the handle (no done callback, no anyio
+layer): ``loop.create_task`` on asyncio, ``nursery.start_soon`` on trio. Beyond the
+native group a child costs its handle (``__slots__``), one dict entry (for the exit
+check) and that wrapper; spawn and use sites are kept as (code, instruction offset) and
+formatted as ``file:line`` only for a message. The benchmarks measure what that costs.
 
 Python versions: written for 3.11. On 3.12+ eager task factories would run a child up to
-its first await inside ``spawn``; 3.13's TaskGroup also closes a refused coroutine
-(gh-115957), as ``spawn`` always did; 3.14 adds asyncio call-graph introspection (this
+its first await inside ``spawn`` (a child that ends there is recorded before ``spawn``
+returns); 3.13's TaskGroup also closes a refused coroutine (gh-115957), as ``spawn``
+always did; 3.14 adds asyncio call-graph introspection (this
 module's ``tree()`` works on 3.11 and on trio); 3.15 adds ``TaskGroup.cancel()``, still
 without a cause.
 """

@@ -1,7 +1,8 @@
-"""The asyncio backend: children are plain ``loop.create_task`` tasks with a done callback.
+"""The asyncio backend: each child is one ``loop.create_task`` task running :func:`_child`.
 
-No wrapper coroutine and no anyio layer: a child costs one Task, one Handle and one bound
-method, about what ``asyncio.TaskGroup`` pays, so the linear API stays near its speed.
+No anyio layer and no done callback: ``_child`` awaits the child's coroutine and hands
+its outcome to the scope itself, so a child costs one Task, one small coroutine and one
+Handle, about what ``asyncio.TaskGroup`` pays (a Task and a bound done callback).
 The body's cancellation follows ``asyncio/taskgroups.py`` (3.11): we cancel the task
 that entered the scope, and ``uncancel()`` it on exit so only our own request is undone.
 """
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from asyncio import events
-from collections.abc import Coroutine
+from asyncio import CancelledError, events
 from contextvars import copy_context
 from types import TracebackType
 from typing import Any
 
 from joinery.task._errors import Cancelled
-from joinery.task._handle import CANCELLED, FAILED, OK, RUNNING, Handle
+from joinery.task._handle import CANCELLED, DISCARDED, FAILED, OK, RUNNING, Handle
 from joinery.task._scope import CURRENT, OPEN, Scope
 
 
@@ -38,7 +38,6 @@ class AsyncioScope(Scope):
         self._parent_cancel_requested = False
         self._exit_waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
-        self._handle_type = _AsyncioHandle
         self._where, self._here = events._get_running_loop, loop
         self._enter_common(task, loop)
         self._set_deadline(loop.time())
@@ -121,27 +120,51 @@ class AsyncioScope(Scope):
     def _start(self, h: Handle[Any]) -> None:
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
+        h._kind = RUNNING
+        self._running += 1
         if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
-            t = self._loop.create_task(_guard(h._coro))
+            t = self._loop.create_task(_child(h))
         else:
             ctx = copy_context()
             ctx.run(CURRENT.set, self)
-            t = self._loop.create_task(_guard(h._coro), context=ctx)
-        h._task = t
-        h._kind = RUNNING
-        self._running += 1
-        t.add_done_callback(h._on_done)  # type: ignore[attr-defined]
+            t = self._loop.create_task(_child(h), context=ctx)
+        if not t.done():  # (an eager task factory, 3.12+, may have finished it already)
+            h._value = t  # the task, while RUNNING (see Handle)
 
     def _cancel_backend(self) -> None:
+        unstarted: list[Handle[Any]] = []
         for h in self._children:
-            t = h._task
-            if t is not None:
+            if h._kind == RUNNING and (t := h._value) is not None:
                 t.cancel()
+                if not _started(t):
+                    unstarted.append(h)
+        for h in unstarted:
+            self._unstarted(h)
         if self._state == OPEN and not self._parent_cancel_requested:  # body still running
             self._parent_cancel_requested = True
             self._parent_task.cancel()
         if self._running:
             self._loop.call_soon(self._recancel)
+
+    def _report(self, h: Handle[Any], kind: int, value: Any) -> None:
+        # An outcome that may cancel the siblings is applied one step later, as a done
+        # callback would be: children spawned in the same step as a failing one still
+        # start (as on trio and with TaskGroup), so that two children that fail at once
+        # both report, instead of the second being cancelled before it ran.
+        h._value = None  # finished: no task to cancel any more
+        self._loop.call_soon(self._child_done, h, kind, value)
+
+    def _unstarted(self, h: Handle[Any]) -> None:
+        # Cancelled before its first step, the task never runs _child (the cancellation
+        # is thrown into it unstarted), so nobody would report the outcome or close the
+        # child's coroutine ("never awaited"). Its done callback does both instead:
+        # only such children pay for one. (A child task cancelled directly, from outside
+        # joinery, before its first step is not seen: the scope would wait for it.)
+        def done(_: object) -> None:
+            h._coro.close()
+            self._child_done(h, CANCELLED, None)
+
+        h._value.add_done_callback(done)
 
     def _recancel(self) -> None:
         # asyncio delivers a cancellation once; trio's is level-triggered. A child that
@@ -154,8 +177,8 @@ class AsyncioScope(Scope):
         if not self._running:
             return
         for h in self._children:
-            t = h._task
-            if t is None or t.done() or getattr(t, "_must_cancel", True):
+            t = h._value
+            if h._kind != RUNNING or t is None or t.done() or getattr(t, "_must_cancel", True):
                 continue
             waiter = getattr(t, "_fut_waiter", None)
             if waiter is not None and not waiter.done():
@@ -181,38 +204,36 @@ class AsyncioScope(Scope):
             self._exit_waiter.set_result(None)
 
 
-class _AsyncioHandle(Handle[Any]):
-    """A handle whose bound ``_on_done`` is the child task's done callback."""
-
-    __slots__ = ()
-
-    def _on_done(self, t: asyncio.Task[Any]) -> None:
-        if t.cancelled():
-            self._scope._child_done(self, CANCELLED, None)
-            return
-        exc = t.exception()
-        if exc is not None:
-            self._scope._child_done(self, FAILED, exc)
-            return
-        value = t.result()
-        if type(value) is _Interrupted:
-            self._scope._child_done(self, FAILED, value.exc)
-        else:
-            self._scope._child_done(self, OK, value)
+def _started(t: asyncio.Task[Any]) -> bool:
+    """Whether ``t``'s :func:`_child` has begun (only then does it report its outcome)."""
+    c: Any = t.get_coro()
+    return c.cr_suspended or c.cr_running  # type: ignore[no-any-return]
 
 
-class _Interrupted:
-    __slots__ = ("exc",)
-
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
-async def _guard(coro: Coroutine[Any, Any, Any]) -> Any:
-    # asyncio re-raises KeyboardInterrupt and SystemExit out of the child's step, hence
-    # out of the loop, with the siblings still running. Caught here, the scope cancels
-    # and joins them first, then re-raises it bare (as the body's own KI would be).
+async def _child(h: Handle[Any]) -> None:
+    # The child's task runs this, not the child's coroutine: it hands the outcome to the
+    # scope itself (cheaper than a done callback), and it keeps KeyboardInterrupt and
+    # SystemExit in: asyncio would re-raise them out of the child's step, hence out of
+    # the loop, with the siblings still running. The scope cancels and joins them first,
+    # then re-raises it bare (as the body's own KeyboardInterrupt would be). Few locals:
+    # this frame lives as long as the child.
     try:
-        return await coro
-    except (KeyboardInterrupt, SystemExit) as exc:
-        return _Interrupted(exc)
+        value = await h._coro
+    except CancelledError:
+        h._scope._report(h, CANCELLED, None)  # type: ignore[attr-defined]
+        raise
+    except BaseException as exc:
+        h._scope._report(h, FAILED, exc)  # type: ignore[attr-defined]
+    else:
+        if h._scope._race:
+            h._scope._report(h, OK, value)  # type: ignore[attr-defined]
+        elif h._waiters is not None or h._scope._queue or h._scope._running == 1:
+            h._scope._child_done(h, OK, value)  # cancels nothing: no need to wait
+        else:
+            # Scope._child_done inlined for the common case (nobody to wake, nothing
+            # to start, not the last child): a call less per child, ~1% of a spawn.
+            h._scope._running -= 1
+            h._kind = OK
+            h._value = value
+            if h._use == DISCARDED:
+                del h._scope._children[h]

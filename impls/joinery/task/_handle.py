@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Coroutine, Generator
+from types import CodeType
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 from joinery.task._errors import LinearityError
@@ -30,6 +31,19 @@ _SCOPE_EXITED = 3  # joinery.task._scope.EXITED (imported there, so not from the
 _KIND_NAMES = ("queued", "running", "returned", "failed", "cancelled")
 
 
+_OFFSETS: dict[int, int] = {}
+"""One int object per instruction offset above 256 (smaller ints are shared by CPython):
+thousands of parked handles spawned at one site would otherwise hold 32 bytes each."""
+
+
+def site_of(code: CodeType, lasti: int) -> str:
+    """``file:line`` of the instruction at byte offset ``lasti`` of ``code`` (as f_lineno)."""
+    for start, end, line in code.co_lines():
+        if start <= lasti < end and line is not None:
+            return f"{code.co_filename}:{line}"
+    return f"{code.co_filename}:{code.co_firstlineno}"
+
+
 class Handle(Generic[T]):
     """The one claim on a spawned child's outcome; consume it exactly once.
 
@@ -44,36 +58,46 @@ class Handle(Generic[T]):
     """
 
     __slots__ = (
+        "_code",
         "_coro",
-        "_file",
         "_kind",
-        "_line",
+        "_lasti",
         "_scope",
-        "_task",
         "_use",
-        "_used_file",
-        "_used_line",
+        "_used_code",
+        "_used_lasti",
         "_value",
         "_waiters",
     )
 
-    def __init__(self, scope: Scope, coro: Coroutine[Any, Any, T], file: str, line: int) -> None:
+    def __init__(
+        self, scope: Scope, coro: Coroutine[Any, Any, T], code: CodeType, lasti: int
+    ) -> None:
         self._scope = scope
         self._coro = coro
-        self._file = file
-        self._line = line
+        # The spawn site, as the caller frame's code and instruction offset: the line
+        # number is looked up only when a message needs it (f_lineno costs a table scan
+        # on every spawn).
+        self._code = code
+        self._lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         self._kind = QUEUED
         self._use = PENDING
+        # While the child runs (``_kind == RUNNING``): the backend's task, or None once
+        # it has finished; then the child's value or exception. One slot for both keeps
+        # a handle small: thousands of them may be parked at once.
         self._value: Any = None
-        self._task: Any = None  # the backend's task object while the child runs
         self._waiters: Any = None  # backend-specific, created only if awaited early
-        self._used_file = ""  # where it was consumed, for the "consumed twice" message
-        self._used_line = 0
+        # Set when consumed (for the "consumed twice" message): _used_code, _used_lasti.
+
+    @property
+    def _task(self) -> Any:
+        """The backend's task while the child runs (for cancelling it), else None."""
+        return self._value if self._kind == RUNNING else None
 
     @property
     def site(self) -> str:
         """Where the child was spawned, as ``file:line``."""
-        return f"{self._file}:{self._line}"
+        return site_of(self._code, self._lasti)
 
     @property
     def name(self) -> str:
@@ -97,8 +121,9 @@ class Handle(Generic[T]):
         frame = sys._getframe(1)
         if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
             self._misuse(frame, "discarded")
-        self._used_file = frame.f_code.co_filename
-        self._used_line = frame.f_lineno
+        self._used_code = frame.f_code
+        lasti = frame.f_lasti
+        self._used_lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         self._use = DISCARDED
         if self._kind > RUNNING:
             self._scope._release(self)
@@ -108,8 +133,9 @@ class Handle(Generic[T]):
         frame = sys._getframe(1)
         if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
             self._misuse(frame, "awaited")
-        self._used_file = frame.f_code.co_filename
-        self._used_line = frame.f_lineno
+        self._used_code = frame.f_code
+        lasti = frame.f_lasti
+        self._used_lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         self._use = WAITING
         if self._kind <= RUNNING:
             yield from self._scope._wait_done(self).__await__()
@@ -117,11 +143,14 @@ class Handle(Generic[T]):
         return result
 
     def _misuse(self, frame: Any, how: str) -> NoReturn:
-        here = f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        here = site_of(frame.f_code, frame.f_lasti)
         if self._use != PENDING:
+            # (a service's handle is consumed by its scope, which records no site)
+            code = getattr(self, "_used_code", None)
+            first = "by its scope" if code is None else f"at {site_of(code, self._used_lasti)}"
             raise LinearityError(
                 f"handle of {self.name}() spawned at {self.site} consumed twice: "
-                f"first at {self._used_file}:{self._used_line}, then {how} at {here}"
+                f"first {first}, then {how} at {here}"
             )
         raise LinearityError(
             f"handle of {self.name}() spawned at {self.site} {how} at {here}, "

@@ -79,6 +79,7 @@ class Scope(ABC):
         if timeout is not None and not timeout >= 0:
             raise ValueError(f"timeout must be a number of seconds >= 0 or None, got {timeout!r}")
         self._policy = policy
+        self._race = policy is Policy.RACE  # read per child: Policy.RACE costs an enum lookup
         self._limit = limit
         self._timeout = timeout
         self._name = name
@@ -131,7 +132,7 @@ class Scope(ABC):
             raise
         if type(coro) is not CoroutineType:
             coro = _coroutine_or_error(fn, coro)
-        h: Handle[T] = self._handle_type(self, coro, frame.f_code.co_filename, frame.f_lineno)
+        h: Handle[T] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         self._children[h] = None
         if self._limit is not None and self._running >= self._limit:
             self._queue.append(h)
@@ -154,9 +155,7 @@ class Scope(ABC):
         if self._limit is not None and self._running + len(self._queue) >= self._limit:
             return None
         frame = sys._getframe(1)
-        h: Handle[T] = self._handle_type(
-            self, _coroutine_of(fn, args), frame.f_code.co_filename, frame.f_lineno
-        )
+        h: Handle[T] = self._handle_type(self, _coroutine_of(fn, args), frame.f_code, frame.f_lasti)
         self._children[h] = None
         self._start(h)
         return h
@@ -178,7 +177,7 @@ class Scope(ABC):
 
         self._admit(fn)
         frame = sys._getframe(1)
-        return Service(self, fn, args, frame.f_code.co_filename, frame.f_lineno)
+        return Service(self, fn, args, frame.f_code, frame.f_lasti)
 
     def cancel(self, cause: BaseException | None = None) -> None:
         """Cancel the body and every child; ``cause`` is what they read as the reason.
@@ -284,7 +283,6 @@ class Scope(ABC):
         self._running -= 1
         h._kind = kind
         h._value = value
-        h._task = None
         if kind == FAILED:
             self._failed.append(h)
             if not isinstance(value, Exception):  # KeyboardInterrupt, SystemExit
@@ -293,7 +291,7 @@ class Scope(ABC):
                 self._cancel(value)
             elif self._policy is Policy.FAIL_FAST:
                 self._cancel(value)
-        elif kind == OK and self._policy is Policy.RACE and self._winner is None:
+        elif kind == OK and self._race and self._winner is None:
             self._winner = h
             self._cancel(Superseded(f"{h.name}() spawned at {h.site} won the race"))
         if h._waiters is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Coroutine
+from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from joinery.task._errors import Cancelled, CancelRequested
@@ -25,14 +26,16 @@ class Service:
     Do not use a service for work whose *result* you need: spawn it and await the handle.
     """
 
-    def __init__(self, owner: Scope, fn: Any, args: tuple[Any, ...], file: str, line: int) -> None:
+    def __init__(
+        self, owner: Scope, fn: Any, args: tuple[Any, ...], code: CodeType, lasti: int
+    ) -> None:
         coro = _coroutine_of(fn, args)
         self._owner = owner
         self._inner: Scope | None = None
         self._stopping = False
         self.name: str = getattr(fn, "__qualname__", repr(fn))
         """The service function's name."""
-        self._handle: Handle[None] = owner._handle_type(owner, self._run(coro), file, line)
+        self._handle: Handle[None] = owner._handle_type(owner, self._run(coro), code, lasti)
         owner._children[self._handle] = None
         owner._start(self._handle)
         owner._services.append(self)

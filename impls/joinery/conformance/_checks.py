@@ -60,10 +60,6 @@ class _Api:
         return await self._svc.call("stats")
 
 
-class _Skip(Exception):
-    """A case whose scenario the model declared unsupported."""
-
-
 @contextmanager
 def _case(cases: list[Case], name: str) -> Iterator[Case]:
     case = Case(name)
@@ -114,11 +110,7 @@ def _run(
 
 def _require_quiet_after(case: Case, report: LabReport[Outcome], out: Outcome) -> None:
     """No call may start or end after the call returned, or still be open at the end."""
-    late = [
-        c
-        for c in report.journal.calls
-        if c.seq_start > out.end_seq or c.seq_end > out.end_seq or c.seq_end < 0
-    ]
+    late = report.journal.active_after(out.end_seq)
     case.require(
         not late,
         "children ran after the call returned: "
@@ -583,9 +575,7 @@ def daemon(model: Model, backend: Backend) -> Judgement:
             case.require(out.returned, f"the owner got {describe(out.error)}")
             case.require("stop2" in marks, "the second stop() did not return quietly")
             if "stop" in marks:
-                late = report.journal.started_after(marks["stop"]) + [
-                    c for c in report.journal.calls if c.seq_end > marks["stop"] or c.seq_end < 0
-                ]
+                late = report.journal.active_after(marks["stop"])
                 case.require(
                     not late,
                     "flushes after stop() returned: "
@@ -728,7 +718,7 @@ def _interrupt_case(
                 + ", ".join(c.key for c in report.open_at_end),
             )
         else:
-            still = [c for c in report.journal.calls if c.seq_end < 0 or c.seq_end > out.end_seq]
+            still = report.journal.active_after(out.end_seq)
             case.require(
                 not still,
                 "siblings still running when the caller got it: " + ", ".join(c.key for c in still),

@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-import sniffio
 import trio
 
 Mode = Literal["none", "cancel", "timeout"]
@@ -200,13 +199,3 @@ class TrioOps:
             out.hung = True
             out.cancelled = watchdog.cancelled_caught
         return out
-
-
-def current_ops() -> LoopOps:
-    """The primitives for the backend that is running now."""
-    lib = sniffio.current_async_library()
-    if lib == "trio":
-        return TrioOps()
-    if lib == "asyncio":
-        return AsyncioOps()
-    raise RuntimeError(f"the joinery harness runs on asyncio or trio, not on {lib!r}")

@@ -10,7 +10,7 @@ model: a model only ever awaits ``service.call(key)``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -89,13 +89,9 @@ class Journal:
         """Calls that have started and not ended."""
         return [c for c in self.calls if c.ending == "open"]
 
-    def started_after(self, seq: int) -> list[CallRecord]:
-        """Calls that started after event ``seq``."""
-        return [c for c in self.calls if c.seq_start > seq]
-
-    def ended_after(self, seq: int) -> list[CallRecord]:
-        """Calls that ended after event ``seq``."""
-        return [c for c in self.calls if c.seq_end > seq]
+    def active_after(self, seq: int) -> list[CallRecord]:
+        """Calls that started or ended after event ``seq``, or never ended."""
+        return [c for c in self.calls if c.seq_start > seq or c.seq_end > seq or c.seq_end < 0]
 
     def by_key(self, key: str) -> list[CallRecord]:
         """Calls of ``key``, in start order."""
@@ -123,7 +119,6 @@ class FakeService:
         self.name = name
         self.scripts = dict(scripts or {})
         self.default = default or Script()
-        self.on_start: Callable[[CallRecord], None] | None = None
 
     async def call(self, key: str) -> Any:
         """Serve one call by its script, recording start, end and how it ended."""
@@ -134,8 +129,6 @@ class FakeService:
         j.calls.append(rec)
         j.in_flight += 1
         j.max_in_flight = max(j.max_in_flight, j.in_flight)
-        if self.on_start is not None:
-            self.on_start(rec)
         try:
             await ops.sleep(script.latency)
             if script.error is not None:

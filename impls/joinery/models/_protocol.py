@@ -85,12 +85,6 @@ class Flusher(Protocol):
         ...
 
 
-class ModelModule(Protocol):
-    """What a model module looks like to the type checker (scenarios are optional)."""
-
-    MODEL: ModelInfo
-
-
 # The scenario signatures, as documentation and for type-checking models:
 
 

@@ -24,8 +24,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--json", type=Path, default=None, help="where the run's JSON goes")
     parser.add_argument("--report", type=Path, default=None, help="where the report goes")
     parser.add_argument("--models", default=None, help="comma-separated models (default: all)")
-    parser.add_argument("pytest_args", nargs="*", help="after --: passed to pytest")
-    args = parser.parse_args(argv)
+    # argparse can't take "-- ARGS..." after a positional, so split them off first.
+    pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    own = argv[: argv.index("--")] if "--" in argv else argv
+    parser.epilog = "Arguments after -- go to pytest, e.g. -- -k spawn_join"
+    args = parser.parse_args(own)
     out = args.json or ROOT / "build" / "bench" / f"{args.profile}.json"
     report = args.report or ROOT / "build" / "reports" / "bench"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -36,7 +39,7 @@ def main(argv: list[str]) -> int:
     ]  # fmt: skip
     if args.models:
         cmd.append(f"--bench-models={args.models}")
-    cmd += args.pytest_args
+    cmd += pytest_args
     print("+", " ".join(cmd), flush=True)
     result = subprocess.run(cmd, cwd=ROOT, check=False)
     if result.returncode != 0:

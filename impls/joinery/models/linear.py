@@ -2,7 +2,8 @@
 
 Task 10's answer as a library (:mod:`joinery.task`). A scope joins every child; each
 ``spawn`` returns a handle that must be consumed once (``await`` it, or ``discard()`` it
-on purpose), so a forgotten result or error is an error naming the spawn site. It has
+on purpose), so a forgotten result or error is an error naming the spawn site. A child
+without a result is started with ``launch``: fire-and-forget, named, and no handle. It has
 what errgroup, TaskGroup and the nursery each have only in part: a bound and try-spawn,
 the cancel cause as an exception object, policies (fail-fast, supervise, race), a
 deadline, and services with a join-able ``stop()``. Failures surface as one
@@ -28,8 +29,9 @@ MODEL = ModelInfo(
     backends=("asyncio", "trio"),
     summary=(
         "joinery.task, this project's experimental API: every spawn returns a handle that "
-        "must be consumed exactly once, fire-and-forget is an explicit discard(); a bound "
-        "with try-spawn, the cancel cause as an exception object, fail-fast / supervise / "
+        "must be consumed exactly once; fire-and-forget is an explicit launch() (no handle, "
+        "and a returned value is an error) or discard(); a bound with try-spawn, the "
+        "cancel cause as an exception object, fail-fast / supervise / "
         "race policies, deadlines and stoppable services, on asyncio and trio alike."
     ),
 )
@@ -49,7 +51,9 @@ class _Scope:
         self._s = s
 
     def spawn(self, fn: AsyncFn) -> None:
-        self._s.spawn(fn).discard()  # T2's spawn returns nothing: fire-and-forget, said so
+        # T2's spawn returns nothing and drops fn's result: discard() says so. (launch()
+        # would refuse a child that returns a value, and T2's children may.)
+        self._s.spawn(fn).discard()
 
 
 async def run_scope(body: Callable[[_Scope], Awaitable[None]]) -> None:
@@ -102,7 +106,7 @@ async def cause_of_cancel(
 
     async with task.scope() as s:
         s.spawn(failing).discard()
-        s.spawn(watched).discard()
+        s.launch(watched)  # ours, returns nothing: no handle needed
 
 
 @asynccontextmanager

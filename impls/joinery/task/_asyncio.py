@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from joinery.task._errors import Cancelled
-from joinery.task._handle import CANCELLED, DISCARDED, FAILED, OK, RUNNING, Handle
+from joinery.task._handle import CANCELLED, DISCARDED, FAILED, LAUNCHED, OK, RUNNING, Handle
 from joinery.task._scope import CURRENT, OPEN, Scope
 
 
@@ -225,7 +225,7 @@ async def _child(h: Handle[Any]) -> None:
     except BaseException as exc:
         h._scope._report(h, FAILED, exc)  # type: ignore[attr-defined]
     else:
-        if h._scope._race:
+        if h._scope._race or (value is not None and h._use == LAUNCHED):
             h._scope._report(h, OK, value)  # type: ignore[attr-defined]
         elif h._waiters is not None or h._scope._queue or h._scope._running == 1:
             h._scope._child_done(h, OK, value)  # cancels nothing: no need to wait
@@ -235,5 +235,5 @@ async def _child(h: Handle[Any]) -> None:
             h._scope._running -= 1
             h._kind = OK
             h._value = value
-            if h._use == DISCARDED:
+            if h._use >= DISCARDED:
                 del h._scope._children[h]

@@ -24,8 +24,9 @@ T = TypeVar("T")
 
 # Outcome of the child (``_kind``).
 QUEUED, RUNNING, OK, FAILED, CANCELLED = 0, 1, 2, 3, 4
-# Linear state of the handle (``_use``).
-PENDING, WAITING, DELIVERED, DISCARDED = 0, 1, 2, 3
+# Linear state of the handle (``_use``). A LAUNCHED handle is internal: Scope.launch
+# consumes it at birth, and its child must return None (a value would be dropped).
+PENDING, WAITING, DELIVERED, DISCARDED, LAUNCHED = 0, 1, 2, 3, 4
 
 _SCOPE_EXITED = 3  # joinery.task._scope.EXITED (imported there, so not from there)
 _KIND_NAMES = ("queued", "running", "returned", "failed", "cancelled")
@@ -158,7 +159,8 @@ class Handle(Generic[T]):
         )
 
     def _describe(self) -> str:
-        return f"{self.name}() spawned at {self.site} [{_KIND_NAMES[self._kind]}]"
+        how = "launched" if self._use == LAUNCHED else "spawned"
+        return f"{self.name}() {how} at {self.site} [{_KIND_NAMES[self._kind]}]"
 
     def __repr__(self) -> str:
         return f"<Handle {self._describe()}>"

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar, Token
-from types import CoroutineType, TracebackType
+from types import CodeType, CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
 
 from joinery.task._errors import (
@@ -28,6 +28,7 @@ from joinery.task._handle import (
     DELIVERED,
     DISCARDED,
     FAILED,
+    LAUNCHED,
     OK,
     PENDING,
     Handle,
@@ -139,6 +140,27 @@ class Scope(ABC):
         else:
             self._start(h)
         return h
+
+    def launch(self, fn: Callable[[Unpack[PosArgsT]], Awaitable[None]], *args: *PosArgsT) -> None:
+        """Start ``fn(*args)`` as a child whose outcome nobody awaits: fire-and-forget, said so.
+
+        Use it for procedures (a send, a write, a worker loop); use :meth:`spawn` for
+        anything with a result. The child still belongs to the scope: it is joined before
+        the scope exits, cancelled with its siblings, and its failure is raised by the
+        scope like any child's. It just has no handle to consume. ``fn`` must return
+        ``None``: a value would be dropped unseen, so the child fails with a
+        :class:`LinearityError` naming the launch site instead. (Kotlin draws the same
+        line between ``launch`` and ``async``.)
+
+        ``s.spawn(fn).discard()`` is the same choice made after the fact, for a handle
+        you already hold; ``launch`` is cheaper, as no handle is made where the backend
+        allows it (trio, on a scope without limit, policy or deadline).
+
+        Raises:
+            ScopeClosedError, TypeError, RuntimeError: as :meth:`spawn`.
+        """
+        frame = sys._getframe(1)
+        self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 
     def try_spawn(
         self, fn: Callable[[Unpack[PosArgsT]], Awaitable[T]], *args: *PosArgsT
@@ -264,6 +286,18 @@ class Scope(ABC):
 
     # -- shared bookkeeping, called by the backends ----------------------------------
 
+    def _launch_handle(self, code: CodeType, lasti: int, fn: Any, args: tuple[Any, ...]) -> None:
+        """:meth:`launch` through a handle, consumed at birth (waits for a slot if full)."""
+        if not self._accepting or self._deadline is not None or self._where() != self._here:
+            self._admit(fn)
+        h: Handle[None] = self._handle_type(self, _coroutine_of(fn, args), code, lasti)
+        h._use = LAUNCHED
+        self._children[h] = None
+        if self._limit is not None and self._running >= self._limit:
+            self._queue.append(h)
+        else:
+            self._start(h)
+
     def _admit(self, fn: object) -> None:
         """Refuse a spawn that would be an orphan, or that comes from the wrong place."""
         if not self._accepting or (self._deadline is not None and self._deadline_passed()):
@@ -281,6 +315,8 @@ class Scope(ABC):
     def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
         """Record a child's outcome and apply the policy (called once per started child)."""
         self._running -= 1
+        if value is not None and kind == OK and h._use == LAUNCHED:
+            kind, value = FAILED, _dropped(h, value)
         h._kind = kind
         h._value = value
         if kind == FAILED:
@@ -296,7 +332,7 @@ class Scope(ABC):
             self._cancel(Superseded(f"{h.name}() spawned at {h.site} won the race"))
         if h._waiters is not None:
             self._wake(h)
-        if h._use == DISCARDED:
+        if h._use >= DISCARDED:
             del self._children[h]
         if self._queue and not self._cancel_called:
             self._start(self._queue.popleft())
@@ -335,7 +371,7 @@ class Scope(ABC):
             h._kind = CANCELLED
             if h._waiters is not None:
                 self._wake(h)
-            if h._use == DISCARDED:
+            if h._use >= DISCARDED:
                 del self._children[h]
         self._cancel_backend()
         if self._running == 0 and self._state == EXITING:
@@ -462,6 +498,10 @@ class Scope(ABC):
     def _wake(self, h: Handle[Any]) -> None:
         """Wake whoever waits in :meth:`_wait_done` for ``h``."""
 
+    def _launched_tasks(self) -> list[tuple[str, object]]:
+        """Running children that have no handle, described, with their tasks (for tree)."""
+        return []
+
     def _all_done(self) -> None:  # noqa: B027 - a no-op unless the backend joins itself
         """No child is running any more (the exit may be waiting for this)."""
 
@@ -501,6 +541,14 @@ def _coroutine_or_error(fn: Any, result: object) -> Coroutine[Any, Any, Any]:
     raise TypeError(
         f"spawn() needs an async function; {name} is a plain function "
         f"(calling it returned {type(result).__name__}, not a coroutine)"
+    )
+
+
+def _dropped(h: Handle[Any], value: object) -> LinearityError:
+    """The error of a launched child that returned a value nobody can read."""
+    return LinearityError(
+        f"{h.name}() launched at {h.site} returned {value!r:.60}, which nobody can read: "
+        "launch() is for children without a result; spawn() it and await the handle"
     )
 
 

@@ -40,7 +40,8 @@ def dump(scopes: Iterable[Scope]) -> str:
 
 def _dump(s: Scope, depth: int, lines: list[str]) -> None:
     pad = "    " * depth
-    bits = [s._policy.name.lower(), f"running={s._running}"]
+    launched = s._launched_tasks()
+    bits = [s._policy.name.lower(), f"running={s._running + len(launched)}"]
     if s._limit is not None:
         bits.append(f"limit={s._limit}")
     if s._queue:
@@ -62,6 +63,12 @@ def _dump(s: Scope, depth: int, lines: list[str]) -> None:
             continue
         for n in s._nested:
             if n._owner is h._task:
+                placed.add(id(n))
+                _dump(n, depth + 1, lines)
+    for line, task in launched:
+        lines.append(f"{pad}  task {line}")
+        for n in s._nested:
+            if n._owner is task:
                 placed.add(id(n))
                 _dump(n, depth + 1, lines)
     for n in s._nested:

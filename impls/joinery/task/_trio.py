@@ -8,16 +8,36 @@ scope decides what to raise. Trio's ``Cancelled.reason`` is a string, so the cau
 
 from __future__ import annotations
 
+import sys
 import threading
-from types import TracebackType
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from types import CodeType, CoroutineType, TracebackType
+from typing import Any, TypeVarTuple, Unpack
 
 import trio
 from trio.lowlevel import current_task as _current_task
 
 from joinery.task._errors import Cancelled
-from joinery.task._handle import CANCELLED, DISCARDED, FAILED, OK, RUNNING, Handle
-from joinery.task._scope import CURRENT, EXITED, NEW, Scope
+from joinery.task._handle import (
+    CANCELLED,
+    DISCARDED,
+    FAILED,
+    LAUNCHED,
+    OK,
+    RUNNING,
+    Handle,
+    site_of,
+)
+from joinery.task._scope import (
+    CURRENT,
+    EXITED,
+    NEW,
+    Scope,
+    _coroutine_or_error,
+    _not_a_function,
+)
+
+PosArgsT = TypeVarTuple("PosArgsT")
 
 
 class TrioScope(Scope):
@@ -34,6 +54,9 @@ class TrioScope(Scope):
         self._set_deadline(trio.current_time())
         if self._deadline is not None:
             self._nursery.cancel_scope.deadline = self._deadline
+        # launch() needs no handle unless a child's end must be acted on at once: a
+        # slot to free (limit), a winner to pick (race), a deadline to notice.
+        self._plain = self._limit is None and not self._race and self._deadline is None
         return self
 
     async def __aexit__(
@@ -97,6 +120,68 @@ class TrioScope(Scope):
         else:
             self._nursery.start_soon(_run_child_here, h, name=name)
 
+    def launch(self, fn: Callable[[Unpack[PosArgsT]], Awaitable[None]], *args: *PosArgsT) -> None:
+        frame = sys._getframe(1)
+        # The fast path (see Scope.launch): on a plain scope, from its own thread and
+        # from its body or a child (CURRENT is already this scope in the child's copy of
+        # the context), the nursery does all the bookkeeping; only a failure comes back.
+        if (
+            self._accepting
+            and self._plain
+            and self._where() == self._here
+            and CURRENT.get() is self
+        ):
+            try:
+                coro = fn(*args)
+            except TypeError:
+                _not_a_function(fn)
+                raise
+            if type(coro) is CoroutineType:
+                name = coro.__qualname__  # an existing string: trio would format one
+            else:
+                coro = _coroutine_or_error(fn, coro)
+                name = getattr(coro, "__qualname__", type(coro).__name__)
+            self._nursery.start_soon(
+                _run_launched, self, coro, frame.f_code, frame.f_lasti, name=name
+            )
+        else:
+            self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
+
+    launch.__doc__ = Scope.launch.__doc__
+
+    def _launched_ended(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        code: CodeType,
+        lasti: int,
+        error: BaseException | None,
+        value: object,
+    ) -> None:
+        """A child launched without a handle failed, or returned a value: record it here.
+
+        Only these outcomes concern the scope, so only they pay for a handle, made now.
+        """
+        h: Handle[None] = self._handle_type(self, coro, code, lasti)
+        h._kind = RUNNING
+        h._use = LAUNCHED
+        self._children[h] = None  # (_child_done takes it out again)
+        self._running += 1  # and counts it out
+        if error is None:
+            self._child_done(h, OK, value)
+        else:
+            self._child_raised(h, error)
+
+    def _launched_tasks(self) -> list[tuple[str, object]]:
+        """The running children launched without a handle, described, with their tasks."""
+        found: list[tuple[str, object]] = []
+        for t in self._nursery.child_tasks:
+            c: Any = t.coro
+            if c.cr_code is _run_launched.__code__ and c.cr_frame is not None:
+                f = c.cr_frame.f_locals  # _run_launched's own arguments
+                site = site_of(f["code"], f["lasti"])
+                found.append((f"{f['coro'].__qualname__}() launched at {site} [running]", t))
+        return found
+
     def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
         cancelled, error = _split_cancelled(e)
         if error is None:
@@ -148,6 +233,22 @@ def _split_cancelled(
     return None, exc
 
 
+async def _run_launched(
+    scope: TrioScope, coro: Coroutine[Any, Any, Any], code: CodeType, lasti: int
+) -> None:
+    # A launched child (no handle): only a failure or a returned value concerns the
+    # scope. A plain cancellation is the nursery's business alone.
+    try:
+        value = await coro
+    except trio.Cancelled:
+        raise
+    except BaseException as e:
+        scope._launched_ended(coro, code, lasti, e, None)
+    else:
+        if value is not None:
+            scope._launched_ended(coro, code, lasti, None, value)
+
+
 async def _run_child_here(h: Handle[Any]) -> None:
     # Spawned from elsewhere (another scope's child, say): make this scope the current
     # one for the child, for task.cause().
@@ -163,7 +264,13 @@ async def _run_child(h: Handle[Any]) -> None:
     except BaseException as e:
         h._scope._child_raised(h, e)  # type: ignore[attr-defined]
     else:
-        if h._scope._race or h._waiters is not None or h._scope._queue or h._scope._running == 1:
+        if (
+            h._scope._race
+            or h._waiters is not None
+            or h._scope._queue
+            or h._scope._running == 1
+            or (value is not None and h._use == LAUNCHED)
+        ):
             h._scope._child_done(h, OK, value)
         else:
             # Scope._child_done inlined for the common case (nobody to wake, nothing to
@@ -171,5 +278,5 @@ async def _run_child(h: Handle[Any]) -> None:
             h._scope._running -= 1
             h._kind = OK
             h._value = value
-            if h._use == DISCARDED:
+            if h._use >= DISCARDED:
                 del h._scope._children[h]

@@ -83,9 +83,9 @@ class Handle(Generic[T]):
         self._lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         self._kind = QUEUED
         self._use = PENDING
-        # While the child runs (``_kind == RUNNING``): the backend's task, or None once
-        # it has finished; then the child's value or exception. One slot for both keeps
-        # a handle small: thousands of them may be parked at once.
+        # While the child runs (``_kind == RUNNING``): the asyncio task (trio's is found
+        # through the nursery, see tree()); then the child's value or exception. One
+        # slot for both keeps a handle small: thousands of them may be parked at once.
         self._value: Any = None
         self._waiters: Any = None  # backend-specific, created only if awaited early
         # Set when consumed (for the "consumed twice" message): _used_code, _used_lasti.
@@ -137,9 +137,14 @@ class Handle(Generic[T]):
         self._used_code = frame.f_code
         lasti = frame.f_lasti
         self._used_lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
-        self._use = WAITING
         if self._kind <= RUNNING:
+            self._use = WAITING
             yield from self._scope._wait_done(self).__await__()
+        if self._kind == OK:  # Scope._take's common case, inlined: a call less
+            self._use = DELIVERED
+            self._scope._children.pop(self, None)
+            value: T = self._value
+            return value
         result: T = self._scope._take(self)
         return result
 

@@ -498,9 +498,13 @@ class Scope(ABC):
     def _wake(self, h: Handle[Any]) -> None:
         """Wake whoever waits in :meth:`_wait_done` for ``h``."""
 
-    def _launched_tasks(self) -> list[tuple[str, object]]:
-        """Running children that have no handle, described, with their tasks (for tree)."""
-        return []
+    def _live_tasks(self) -> tuple[dict[Handle[Any], object], list[tuple[str, object]]]:
+        """The task of each running handle, and the children that have no handle.
+
+        For :func:`tree`: the second list gives each such child's description and task.
+        """
+        tasks = {h: h._task for h in self._children if h._task is not None}
+        return tasks, []
 
     def _all_done(self) -> None:  # noqa: B027 - a no-op unless the backend joins itself
         """No child is running any more (the exit may be waiting for this)."""

@@ -10,7 +10,6 @@ from asyncio import events
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from joinery.task._handle import QUEUED
 from joinery.task._scope import OPEN
 
 if TYPE_CHECKING:
@@ -40,7 +39,7 @@ def dump(scopes: Iterable[Scope]) -> str:
 
 def _dump(s: Scope, depth: int, lines: list[str]) -> None:
     pad = "    " * depth
-    launched = s._launched_tasks()
+    tasks, launched = s._live_tasks()
     bits = [s._policy.name.lower(), f"running={s._running + len(launched)}"]
     if s._limit is not None:
         bits.append(f"limit={s._limit}")
@@ -59,10 +58,11 @@ def _dump(s: Scope, depth: int, lines: list[str]) -> None:
             _dump(n, depth + 1, lines)
     for h in s._children:  # running, queued, or done but not yet consumed
         lines.append(f"{pad}  task {h._describe()}")
-        if h._kind == QUEUED or h._task is None:
+        task = tasks.get(h)
+        if task is None:  # queued, or done
             continue
         for n in s._nested:
-            if n._owner is h._task:
+            if n._owner is task:
                 placed.add(id(n))
                 _dump(n, depth + 1, lines)
     for line, task in launched:

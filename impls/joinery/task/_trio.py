@@ -15,7 +15,6 @@ from types import CodeType, CoroutineType, TracebackType
 from typing import Any, TypeVarTuple, Unpack
 
 import trio
-from trio.lowlevel import current_task as _current_task
 
 from joinery.task._errors import Cancelled
 from joinery.task._handle import (
@@ -171,16 +170,22 @@ class TrioScope(Scope):
         else:
             self._child_raised(h, error)
 
-    def _launched_tasks(self) -> list[tuple[str, object]]:
-        """The running children launched without a handle, described, with their tasks."""
-        found: list[tuple[str, object]] = []
+    def _live_tasks(self) -> tuple[dict[Handle[Any], object], list[tuple[str, object]]]:
+        # Found from the nursery's tasks and our wrappers' arguments, so that a child
+        # pays nothing for tree() while it runs.
+        tasks: dict[Handle[Any], object] = {}
+        launched: list[tuple[str, object]] = []
         for t in self._nursery.child_tasks:
             c: Any = t.coro
-            if c.cr_code is _run_launched.__code__ and c.cr_frame is not None:
-                f = c.cr_frame.f_locals  # _run_launched's own arguments
+            if c.cr_frame is None:
+                continue
+            if c.cr_code is _run_launched.__code__:
+                f = c.cr_frame.f_locals
                 site = site_of(f["code"], f["lasti"])
-                found.append((f"{f['coro'].__qualname__}() launched at {site} [running]", t))
-        return found
+                launched.append((f"{f['coro'].__qualname__}() launched at {site} [running]", t))
+            elif c.cr_code in _WRAPPERS:
+                tasks[c.cr_frame.f_locals["h"]] = t
+        return tasks, launched
 
     def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
         cancelled, error = _split_cancelled(e)
@@ -258,7 +263,6 @@ async def _run_child_here(h: Handle[Any]) -> None:
 
 async def _run_child(h: Handle[Any]) -> None:
     # Few locals: this frame lives as long as the child.
-    h._value = _current_task()  # the task while RUNNING (see Handle), for tree()
     try:
         value = await h._coro
     except BaseException as e:
@@ -268,15 +272,17 @@ async def _run_child(h: Handle[Any]) -> None:
             h._scope._race
             or h._waiters is not None
             or h._scope._queue
-            or h._scope._running == 1
             or (value is not None and h._use == LAUNCHED)
         ):
             h._scope._child_done(h, OK, value)
         else:
             # Scope._child_done inlined for the common case (nobody to wake, nothing to
-            # start, not the last child): a call less per child, ~1% of a spawn.
+            # start; the nursery, not _all_done, joins): a call less per child.
             h._scope._running -= 1
             h._kind = OK
             h._value = value
             if h._use >= DISCARDED:
                 del h._scope._children[h]
+
+
+_WRAPPERS = (_run_child.__code__, _run_child_here.__code__)

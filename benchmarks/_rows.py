@@ -3,7 +3,9 @@
 A *model row* drives a registry model through the adapter protocol only (``run_scope``
 and the scenario functions), so no benchmark is written per model. A *native row* is
 the library used directly, written once here: asyncio.TaskGroup, the trio nursery and
-anyio's TaskGroup. A *floor row* awaits the same coroutines one after the other in a
+anyio's TaskGroup. Two *direct rows* use joinery.task itself without the model's adapter:
+``launch`` (no handle: what the native groups do) and ``spawn`` with every handle
+awaited (the linear API's price). A *floor row* awaits the same coroutines one after the other in a
 single task: what the work costs with a loop but no concurrency.
 """
 
@@ -16,6 +18,7 @@ from typing import Literal
 
 import anyio
 import trio
+from joinery import task
 from joinery.models import (
     CONTROL_MODELS,
     AsyncFn,
@@ -28,7 +31,7 @@ from joinery.models import (
 
 from benchmarks._drivers import FLAVORS, Flavor
 
-Kind = Literal["model", "native", "floor"]
+Kind = Literal["model", "direct", "native", "floor"]
 SpawnN = Callable[[int, AsyncFn], Awaitable[None]]
 Group = Callable[[Sequence[AsyncFn]], Awaitable[None]]
 
@@ -41,7 +44,7 @@ class Row:
         id: stable key used in benchmark ids and in the JSON, e.g. ``"taskgroup"`` or
             ``"native:asyncio.TaskGroup"``.
         title: what the report prints.
-        kind: model, native reference, or floor.
+        kind: model, joinery.task used directly, native reference, or floor.
         flavors: the loops it runs on.
         spawn_n: ``await spawn_n(n, fn)`` runs ``fn()`` n times as children and joins them;
             ``None`` when the row cannot (see ``why_not``).
@@ -100,6 +103,32 @@ async def _anyio_group(fns: Sequence[AsyncFn]) -> None:
             tg.start_soon(fn)
 
 
+async def _launch_spawn_n(n: int, fn: AsyncFn) -> None:
+    async with task.scope() as s:
+        for _ in range(n):
+            s.launch(fn)
+
+
+async def _launch_group(fns: Sequence[AsyncFn]) -> None:
+    async with task.scope() as s:
+        for fn in fns:
+            s.launch(fn)
+
+
+async def _handles_spawn_n(n: int, fn: AsyncFn) -> None:
+    async with task.scope() as s:
+        handles = [s.spawn(fn) for _ in range(n)]
+        for h in handles:
+            await h
+
+
+async def _handles_group(fns: Sequence[AsyncFn]) -> None:
+    async with task.scope() as s:
+        handles = [s.spawn(fn) for fn in fns]
+        for h in handles:
+            await h  # a sibling's failure: Cancelled here, the scope raises the failure
+
+
 async def _floor_spawn_n(n: int, fn: AsyncFn) -> None:
     for _ in range(n):
         await fn()
@@ -129,6 +158,22 @@ NATIVE_ROWS: tuple[Row, ...] = (
         FLAVORS,
         _anyio_spawn_n,
         _anyio_group,
+    ),
+    Row(
+        "direct:task.launch",
+        "joinery.task launch() (direct)",
+        "direct",
+        FLAVORS,
+        _launch_spawn_n,
+        _launch_group,
+    ),
+    Row(
+        "direct:task.spawn",
+        "joinery.task spawn() + await (direct)",
+        "direct",
+        FLAVORS,
+        _handles_spawn_n,
+        _handles_group,
     ),
     Row(
         "floor:await",

@@ -39,7 +39,7 @@ class Entry:
         scenario: e.g. ``spawn_join``, ``cancel_fanout``, ``t3_http``, ``noop``.
         row: row id, e.g. ``taskgroup`` or ``native:asyncio.TaskGroup``.
         title: the row as a reader names it.
-        kind: ``model``, ``native``, ``floor`` or ``driver``.
+        kind: ``model``, ``direct`` (joinery.task itself), ``native``, ``floor`` or ``driver``.
         flavor: ``asyncio``, ``asyncio+uvloop``, ``trio``, or ``none`` (no loop).
         n: units in one round.
         unit: what a unit is (``task``, ``call``, ``item``, ``job``, ``round``).

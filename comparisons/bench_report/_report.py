@@ -53,7 +53,7 @@ NOTES = {
         "so here it is a reference, not a lower bound."
     ),
 }
-KIND_ORDER = {"model": 0, "native": 1, "floor": 2}
+KIND_ORDER = {"model": 0, "direct": 1, "native": 2, "floor": 3}
 FLAVOR_ORDER = {"asyncio": 0, "asyncio+uvloop": 1, "trio": 2, "none": 3}
 HEADLINE_N = 10_000
 DASHES = {"asyncio+uvloop": "7 3", "trio": "2 3"}
@@ -354,7 +354,7 @@ def headline(run: Run) -> list[str]:
         f"| memory {x} native group |",
         "|---|---|" + "---:|" * 8,
     ]
-    for e in _ordered([e for e in spawn if e.n == n and e.kind in ("model", "native")]):
+    for e in _ordered([e for e in spawn if e.n == n and e.kind in ("model", "direct", "native")]):
         mine = run.per_unit(e).median
         cancel, memory = _same(run, "cancel_fanout", e), _same(run, "parked_memory", e)
         cancel_x = None if cancel is None else ratio(

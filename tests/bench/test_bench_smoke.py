@@ -59,6 +59,8 @@ def test_native_rows_floor_and_noop_rounds_are_all_there(smoke_run: Path) -> Non
         assert ("noop", "driver", flavor) in rows
         assert ("spawn_join", "native:anyio.TaskGroup", flavor) in rows
         assert ("spawn_join", "floor:await", flavor) in rows
+        assert ("spawn_join", "direct:task.launch", flavor) in rows
+        assert ("cancel_fanout", "direct:task.spawn", flavor) in rows
     assert ("spawn_join", "native:asyncio.TaskGroup", "asyncio+uvloop") in rows
     assert ("cancel_fanout", "native:trio.nursery", "trio") in rows
     for scenario in ("spawn_join", "t1_dashboard", "t3_instant", "t5_shed"):

@@ -11,7 +11,10 @@ outcome is claimed exactly once::
         return Dashboard(await user, await posts)
 
 * A handle awaited twice, used after its scope, or forgotten is a ``LinearityError``
-  naming the spawn site; fire-and-forget is spelled ``s.spawn(...).discard()``.
+  naming the spawn site. Fire-and-forget is its own verb: ``s.launch(fn, *args)``
+  starts a child with no handle (still joined; a failure is still raised; a returned
+  value is an error, since nobody could read it). ``h.discard()`` gives up a handle
+  already held.
 * Policies: ``FAIL_FAST`` (default: the first failure cancels the rest), ``SUPERVISE``
   (nothing cancels; every outcome kept), ``RACE`` (the first success wins).
 * ``scope(limit=N)`` bounds the children running at once; ``try_spawn`` returns
@@ -34,7 +37,10 @@ the child's coroutine and records its outcome in the handle (no done callback, n
 layer): ``loop.create_task`` on asyncio, ``nursery.start_soon`` on trio. Beyond the
 native group a child costs its handle (``__slots__``), one dict entry (for the exit
 check) and that wrapper; spawn and use sites are kept as (code, instruction offset) and
-formatted as ``file:line`` only for a message. The benchmarks measure what that costs.
+formatted as ``file:line`` only for a message. On trio a launched child on a plain
+scope (no limit, race or deadline) has no handle and no dict entry: the nursery keeps
+it, and only a failure reaches the scope. The benchmarks measure what each costs
+(``direct:task.launch`` and ``direct:task.spawn`` rows).
 
 Python versions: written for 3.11. On 3.12+ eager task factories would run a child up to
 its first await inside ``spawn`` (a child that ends there is recorded before ``spawn``

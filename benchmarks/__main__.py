@@ -1,9 +1,11 @@
-"""``python -m benchmarks quick|full``: run a profile, write its JSON and its report.
+"""``python -m benchmarks quick|full|paired``: run a profile and report it, or pair rows.
 
 quick: build/bench/quick.json, then its report in build/reports/bench/ (``make.py main``).
 full:  build/bench/full.json, then its report in build/reports/bench/ (for publication).
 The report names its profile; the last run written is the one the site shows.
 Arguments after ``--`` go to pytest (e.g. ``-- -k spawn_join``).
+paired: spawn+join ratios to the loop's own group, taken round by round (see
+``benchmarks._paired``): ``python -m benchmarks paired --flavor trio ROW...``.
 """
 
 from __future__ import annotations
@@ -18,9 +20,30 @@ from comparisons.bench_report import load, write
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def paired(argv: list[str]) -> int:
+    """``python -m benchmarks paired``: print a table of paired ratios."""
+    from benchmarks._drivers import FLAVORS
+    from benchmarks._paired import render, run_paired
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks paired", description=__doc__)
+    parser.add_argument("rows", nargs="+", help="row ids, e.g. direct:task.launch linear")
+    parser.add_argument("--flavor", choices=FLAVORS, default="asyncio")
+    parser.add_argument("--n", type=int, default=10_000, help="children per round")
+    parser.add_argument("--rounds", type=int, default=21)
+    args = parser.parse_args(argv)
+    try:
+        results = run_paired(args.flavor, args.rows, args.n, args.rounds)
+    except (LookupError, ValueError) as exc:
+        parser.error(str(exc))
+    print(render(args.flavor, args.n, results))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["paired"]:
+        return paired(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("profile", choices=("quick", "full"))
+    parser.add_argument("profile", choices=("quick", "full", "paired"))
     parser.add_argument("--json", type=Path, default=None, help="where the run's JSON goes")
     parser.add_argument("--report", type=Path, default=None, help="where the report goes")
     parser.add_argument("--models", default=None, help="comma-separated models (default: all)")

@@ -40,7 +40,10 @@ METHOD = (
     "is one job handed to it). The hand-off's own cost is measured as a no-op round per "
     "loop and subtracted from per-task and per-call figures. Before each benchmark: a full "
     "garbage collection, then gc.freeze(), so that collections during rounds walk what the "
-    "rounds allocate, not the harness's heap (undone after the benchmark)."
+    "rounds allocate, not the harness's heap (undone after the benchmark). Spawn+join "
+    "rounds of every row but the loop's own group are paired with a round of that group, "
+    "run and timed just before them (outside pytest-benchmark's timing); the x-native "
+    "column is the median of the per-round ratios."
 )
 
 T = TypeVar("T")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from benchmarks._drivers import Driver, Flavor, noop
+from benchmarks._rows import NATIVE_BY_BACKEND, find_row
 from benchmarks._work import check_spawn_join, child, floor_coroutines
 from benchmarks.conftest import Bench, Case
 
@@ -34,4 +36,25 @@ def test_spawn_join(bench: Bench, drivers: DriverFor, spawn_case: Case, n: int) 
     driver.run(check_spawn_join, row, n)
     bench.info(scenario="spawn_join", row=row.id, title=row.title, kind=row.kind,
                flavor=spawn_case.flavor, n=n, unit="task")  # fmt: skip
-    bench.time(lambda: driver.run(spawn_n, n, child))
+    reference = find_row(NATIVE_BY_BACKEND[spawn_case.flavor])
+    if row.id == reference.id or reference.spawn_n is None:
+        bench.time(lambda: driver.run(spawn_n, n, child))
+        return
+    # Paired: before each round (untimed by pytest-benchmark), one round of the loop's
+    # own group, timed here. The report divides each round by the reference round just
+    # before it, so the machine's drift between rows measured minutes apart cancels.
+    ref_spawn_n = reference.spawn_n
+    pairs: list[list[float]] = []
+
+    def reference_round() -> None:
+        start = time.perf_counter()
+        driver.run(ref_spawn_n, n, child)
+        pairs.append([time.perf_counter() - start])
+
+    def paired_round() -> None:
+        start = time.perf_counter()
+        driver.run(spawn_n, n, child)
+        pairs[-1].append(time.perf_counter() - start)
+
+    bench.time(paired_round, setup=reference_round)
+    bench.info(paired_with=reference.id, paired_times=pairs)

@@ -114,6 +114,31 @@ class Run:
         n = entry.n
         return Figure((entry.median - base) / n, (entry.q1 - base) / n, (entry.q3 - base) / n)
 
+    def paired_ratio(self, entry: Entry) -> Figure | None:
+        """Ratio to the reference round timed just before each round, over the rounds.
+
+        Each ratio is (round - no-op round) / (reference round - no-op round); the figure
+        is their median and interquartile range. ``None`` unless the benchmark stored
+        ``paired_times`` (``[reference seconds, round seconds]`` per round).
+        """
+        pairs = entry.extra.get("paired_times")
+        if pairs is None:
+            return None
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(t, int | float) for t in p)
+            for p in pairs
+        ):
+            raise ReportError(
+                f"{self.path}: {entry.key}: paired_times must be a list of "
+                "[reference seconds, round seconds]"
+            )
+        base = self.overhead(entry.flavor)
+        ratios = [(row - base) / (ref - base) for ref, row in pairs if ref > base]
+        if len(ratios) < 2:
+            return None
+        q1, median, q3 = statistics.quantiles(ratios, n=4, method="inclusive")
+        return Figure(median, q1, q3)
+
     def scenario(self, name: str) -> list[Entry]:
         """Entries of one scenario, in run order."""
         return [e for e in self.entries if e.scenario == name]

@@ -100,6 +100,14 @@ def _native_ref(run: Run, e: Entry) -> Entry | None:
     )
 
 
+def _native_x(run: Run, e: Entry) -> float | None:
+    """``e`` against the loop's own group: paired per round when the benchmark was."""
+    paired = run.paired_ratio(e)
+    if paired is not None and e.extra.get("paired_with") == NATIVE_FOR_FLAVOR.get(e.flavor):
+        return paired.median
+    return ratio(run.per_unit(e).median, _per(run, _native_ref(run, e)))
+
+
 def _floor_ref(run: Run, e: Entry) -> Entry | None:
     return run.find(e.scenario, FLOOR, "none", e.n)
 
@@ -203,7 +211,7 @@ def timed_table(run: Run, entries: Sequence[Entry], unit: str) -> list[str]:
         cells = [
             e.title, e.flavor, _us(mine), f"{_us(f.low)}\u2013{_us(f.high)}",
             _x(ratio(mine, _per(run, _taskgroup_ref(run, e)))),
-            _x(ratio(mine, _per(run, _native_ref(run, e)))),
+            _x(_native_x(run, e)),
             _x(ratio(mine, _per(run, _floor_ref(run, e)))),
             str(e.rounds), *_extra_columns(e),
         ]  # fmt: skip
@@ -347,7 +355,11 @@ def headline(run: Run) -> list[str]:
         "asyncio, to the loop's own group (asyncio.TaskGroup on asyncio and uvloop, the "
         "nursery on trio), to anyio's TaskGroup on the same loop, and to the floor (the same "
         "coroutines driven with no scheduler). Then the cancellation fan-out and the memory "
-        "per parked task against the loop's own group.",
+        "per parked task against the loop's own group. The spawn+join ratio to the loop's "
+        "own group is *paired*: every round of a row follows a round of that group, and the "
+        "figure is the median of the per-round ratios, so the machine's drift between rows "
+        "measured minutes apart cancels out. The other ratios divide medians of rows "
+        "measured at different times, and carry that drift.",
         "",
         f"| row | loop | spawn+join µs/task | {x} asyncio.TaskGroup | {x} native group "
         f"| {x} anyio TaskGroup | {x} floor | cancel {x} native group | memory B/task "
@@ -365,7 +377,7 @@ def headline(run: Run) -> list[str]:
         cells = [
             e.title, e.flavor, _us(mine),
             _x(ratio(mine, _per(run, _taskgroup_ref(run, e)))),
-            _x(ratio(mine, _per(run, _native_ref(run, e)))),
+            _x(_native_x(run, e)),
             _x(ratio(mine, _per(run, _anyio_ref(run, e)))),
             _x(ratio(mine, _per(run, _floor_ref(run, e)))),
             _x(cancel_x), "—" if mem is None else f"{mem:,.0f}", _x(memory_x),

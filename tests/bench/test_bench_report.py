@@ -151,6 +151,42 @@ def test_ratios_to_taskgroup_native_and_floor(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
+def test_native_ratio_of_a_paired_row_is_the_median_of_its_per_round_ratios(
+    tmp_path: Path,
+) -> None:
+    # The row's median (610 µs) against the reference's (210 µs) would say 3.00x; the
+    # rounds, each divided by the reference round just before it (no-op 10 µs off both),
+    # say 2, 2.5 and 4: the median 2.50x is what the native column must show.
+    pairs = [[110e-6, 210e-6], [210e-6, 510e-6], [310e-6, 1210e-6]]
+    d = doc(
+        *NOOPS,
+        bench("spawn_join", "native:asyncio.TaskGroup", "asyncio", 100, 210e-6, kind="native"),
+        bench(
+            "spawn_join",
+            "m",
+            "asyncio",
+            100,
+            610e-6,
+            paired_with="native:asyncio.TaskGroup",
+            paired_times=pairs,
+        ),
+    )
+    text, _ = render(load(write_doc(tmp_path, d)))
+    table = text[text.index("## Spawn + join") :]
+    cells = table_row(table, "M", "asyncio")
+    assert cells[4] == f"3.00{X}"  # x asyncio.TaskGroup: medians of rows, as before
+    assert cells[5] == f"2.50{X}"  # x native group: paired
+    headline = text[: text.index("## Spawn + join")]
+    assert table_row(headline, "M", "asyncio")[4] == f"2.50{X}"
+    assert "*paired*" in headline
+
+
+def test_malformed_paired_times_are_refused_by_name(tmp_path: Path) -> None:
+    d = doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 610e-6, paired_times=[[1.0]]))
+    with pytest.raises(ReportError, match="paired_times must be a list"):
+        render(load(write_doc(tmp_path, d)))
+
+
 def test_scenarios_without_native_rows_use_the_taskgroup_and_nursery_models(tmp_path: Path) -> None:
     d = doc(
         *NOOPS,

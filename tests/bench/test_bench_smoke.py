@@ -67,6 +67,20 @@ def test_native_rows_floor_and_noop_rounds_are_all_there(smoke_run: Path) -> Non
         assert (scenario, "floor:send", "none") in rows
 
 
+def test_spawn_join_rows_are_paired_with_the_loops_own_group(smoke_run: Path) -> None:
+    run = load(smoke_run)
+    native = {"asyncio": "native:asyncio.TaskGroup", "asyncio+uvloop": "native:asyncio.TaskGroup",
+              "trio": "native:trio.nursery"}  # fmt: skip
+    for e in run.scenario("spawn_join"):
+        if e.flavor == "none" or e.row == native[e.flavor]:
+            assert "paired_times" not in e.extra
+            continue
+        assert e.extra["paired_with"] == native[e.flavor], e.key
+        # one pair per round (the smoke's tiny rounds mean nothing: no ratio is checked)
+        assert len(e.extra["paired_times"]) >= e.rounds, e.key
+        assert all(len(p) == 2 for p in e.extra["paired_times"]), e.key
+
+
 def test_the_server_judged_the_bound_and_the_report_renders(smoke_run: Path) -> None:
     run = load(smoke_run)
     http = run.scenario("t3_http")

@@ -7,14 +7,11 @@ through one, so both paths are covered where it matters: ``plain`` and ``bounded
 
 from __future__ import annotations
 
-import asyncio
 import sys
-import threading
 from typing import Any
 
 import anyio
 import pytest
-import trio
 from joinery import task
 
 SCOPES = {
@@ -46,6 +43,14 @@ async def _answer() -> int:
     return 42
 
 
+async def _watched(causes: list[BaseException | None]) -> None:
+    """Wait until cancelled; record the cause the scope gives (task.cause())."""
+    try:
+        await anyio.sleep_forever()
+    finally:
+        causes.append(task.cause())
+
+
 def test_launched_children_are_joined_before_the_scope_exits(run: Any, scope_kind: str) -> None:
     log: list[str] = []
 
@@ -66,16 +71,10 @@ def test_a_launched_failure_is_raised_and_cancels_the_siblings_with_its_cause(
     boom = ValueError("boom")
     causes: list[BaseException | None] = []
 
-    async def watched() -> None:
-        try:
-            await anyio.sleep(100)
-        finally:
-            causes.append(task.cause())
-
     async def main() -> None:
         with pytest.raises(ExceptionGroup) as info:
             async with _scope(scope_kind) as s:
-                s.launch(watched)
+                s.launch(_watched, causes)
                 s.launch(_fail, 1, boom)
         assert info.value.exceptions == (boom,)  # the object itself: nothing lost
         assert anyio.current_time() == 1
@@ -169,16 +168,10 @@ def test_launch_waits_for_a_slot_in_a_bounded_scope(run: Any) -> None:
 def test_launched_child_is_cancelled_by_the_deadline(run: Any) -> None:
     causes: list[BaseException | None] = []
 
-    async def forever() -> None:
-        try:
-            await anyio.sleep_forever()
-        finally:
-            causes.append(task.cause())
-
     async def main() -> None:
         with pytest.raises(ExceptionGroup) as info:
             async with task.scope(timeout=3) as s:
-                s.launch(forever)
+                s.launch(_watched, causes)
         (error,) = info.value.exceptions
         assert isinstance(error, task.DeadlineExceeded)
         assert causes == [error]
@@ -233,16 +226,10 @@ def test_launch_from_a_nested_scopes_child_runs_in_the_outer_scope(run: Any) -> 
     boom = ValueError("outer failed")
     causes: list[BaseException | None] = []
 
-    async def watched() -> None:
-        try:
-            await anyio.sleep(100)
-        finally:
-            causes.append(task.cause())
-
     async def launcher(outer: task.Scope) -> None:
         async with task.scope() as inner:
             inner.launch(_work, [], "x", 0)
-            outer.launch(watched)
+            outer.launch(_watched, causes)
 
     async def main() -> None:
         with pytest.raises(ExceptionGroup):
@@ -254,37 +241,37 @@ def test_launch_from_a_nested_scopes_child_runs_in_the_outer_scope(run: Any) -> 
     assert causes == [boom]
 
 
-def test_launch_from_another_thread_is_refused(run: Any, scope_kind: str) -> None:
-    errors: list[BaseException] = []
+def test_launch_from_another_thread_is_refused(
+    run: Any, scope_kind: str, from_another_thread: Any
+) -> None:
+    async def main() -> None:
+        async with _scope(scope_kind) as s:
+            error = await from_another_thread(s, lambda: s.launch(_work, [], "x", 1))
+        assert isinstance(error, RuntimeError)
+        assert "from thread 'intruder'" in str(error)
 
+    run(main)
+
+
+@pytest.mark.parametrize("verb", ["launch", "spawn"])
+def test_a_worker_thread_with_the_scopes_context_is_refused(
+    run: Any, scope_kind: str, verb: str
+) -> None:
+    # to_thread copies the context, so the worker sees this scope as the current one;
+    # only the thread check stands between it and the nursery or the loop.
     async def main() -> None:
         async with _scope(scope_kind) as s:
 
-            def other_thread() -> None:
-                async def launch_there() -> None:
-                    try:
-                        s.launch(_work, [], "x", 1)
-                    except BaseException as e:
-                        errors.append(e)
+            def in_worker() -> BaseException | None:
+                coro_fn = s.launch if verb == "launch" else s.spawn
+                try:
+                    coro_fn(_work, [], "x", 1)
+                except RuntimeError as e:
+                    return e
+                return None
 
-                if isinstance(s, _asyncio_scope()):
-                    trio.run(launch_there)
-                else:
-                    asyncio.run(launch_there())
-
-            t = threading.Thread(target=other_thread, name="intruder")
-            t.start()
-            while t.is_alive():  # poll: the virtual clock moves, the thread runs
-                await anyio.sleep(0.001)
-            t.join()
+            error = await anyio.to_thread.run_sync(in_worker)
+        assert isinstance(error, RuntimeError)
+        assert "from thread" in str(error)
 
     run(main)
-    assert len(errors) == 1
-    assert isinstance(errors[0], RuntimeError)
-    assert "from thread 'intruder'" in str(errors[0])
-
-
-def _asyncio_scope() -> type:
-    from joinery.task._asyncio import AsyncioScope
-
-    return AsyncioScope

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import threading
 import warnings
 from typing import Any
 
@@ -299,41 +298,14 @@ def test_scope_entered_twice(run: Any) -> None:
     run(main)
 
 
-def test_spawn_from_another_thread(run: Any) -> None:
-    errors: list[BaseException] = []
-
+def test_spawn_from_another_thread(run: Any, from_another_thread: Any) -> None:
     async def main() -> None:
         async with task.scope() as s:
-
-            def other_thread() -> None:
-                # The other thread runs its own event loop of the *other* library.
-                async def spawn_there() -> None:
-                    try:
-                        s.spawn(_child, [], "x", 1)
-                    except BaseException as e:
-                        errors.append(e)
-
-                if isinstance(s, _asyncio_scope()):
-                    trio.run(spawn_there)
-                else:
-                    asyncio.run(spawn_there())
-
-            t = threading.Thread(target=other_thread, name="intruder")
-            t.start()
-            while t.is_alive():  # poll: the virtual clock moves, the thread runs
-                await anyio.sleep(0.001)
-            t.join()
+            error = await from_another_thread(s, lambda: s.spawn(_child, [], "x", 1))
+        assert isinstance(error, RuntimeError)
+        assert "from thread 'intruder'" in str(error)
 
     run(main)
-    assert len(errors) == 1
-    assert isinstance(errors[0], RuntimeError)
-    assert "from thread 'intruder'" in str(errors[0])
-
-
-def _asyncio_scope() -> type:
-    from joinery.task._asyncio import AsyncioScope
-
-    return AsyncioScope
 
 
 def test_spawn_from_another_event_loop_in_the_same_thread(run_on: Any) -> None:

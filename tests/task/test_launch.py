@@ -275,3 +275,21 @@ def test_a_worker_thread_with_the_scopes_context_is_refused(
         assert "from thread" in str(error)
 
     run(main)
+
+
+def test_launched_failures_under_supervise_cancel_nothing_and_are_all_raised(run: Any) -> None:
+    first, second = ValueError("first"), KeyError("second")
+    log: list[str] = []
+
+    async def main() -> None:
+        with pytest.raises(ExceptionGroup) as info:
+            async with task.scope(policy=task.SUPERVISE) as s:
+                s.launch(_fail, 1, first)
+                s.launch(_work, log, "sibling", 5)
+                s.launch(_fail, 2, second)
+        assert info.value.exceptions == (first, second)  # oldest first
+        assert s.cause is None and not s.cancel_called
+        assert anyio.current_time() == 5
+
+    run(main)
+    assert log == ["sibling"]  # ran to its end: nothing was cancelled

@@ -227,6 +227,34 @@ def test_child_cancelled_before_its_first_step_is_joined_and_closed(run: Any) ->
     assert [str(w.message) for w in caught] == []
 
 
+@pytest.mark.parametrize("awaited", [True, False], ids=["awaited", "discarded"])
+def test_child_task_cancelled_from_outside_before_it_ran_is_still_joined(
+    run_on: Any, awaited: bool
+) -> None:
+    # asyncio only: trio gives nobody a child's task to cancel. Someone else cancels
+    # the child's asyncio task before its first step, so _child never runs; the scope
+    # must still learn the outcome (Cancelled, cause None) instead of waiting for ever.
+    async def main() -> None:
+        async with asyncio.timeout(60):  # virtual seconds: a hang fails here, at once
+            async with task.scope() as s:
+                h = s.spawn(_child, [], "x", 1)
+                (t,) = asyncio.all_tasks() - {asyncio.current_task()}
+                t.cancel()  # from outside joinery, before the child ran
+                if awaited:
+                    with pytest.raises(task.Cancelled) as info:
+                        await h
+                    assert info.value.cause is None  # not a cancellation of joinery's
+                else:
+                    h.discard()
+            assert h.done and task.tree() == ""
+            assert anyio.current_time() < 5  # found by a sweep within seconds
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run_on("asyncio", main)  # collects garbage: a coroutine never awaited warns there
+    assert [str(w.message) for w in caught] == []
+
+
 # -- item 11: bad input names the mistake ------------------------------------------
 
 

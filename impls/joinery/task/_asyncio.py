@@ -38,6 +38,8 @@ class AsyncioScope(Scope):
         self._parent_cancel_requested = False
         self._exit_waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._sweep_timer: asyncio.TimerHandle | None = None
+        self._sweep_after = _FIRST_SWEEP
         self._where, self._here = events._get_running_loop, loop
         self._enter_common(task, loop)
         self._set_deadline(loop.time())
@@ -67,6 +69,8 @@ class AsyncioScope(Scope):
             self._cancel(exc)
         if outer is not None:
             self._cancel(None)
+        if self._running:
+            self._watch_for_lost_children()
         while self._running:
             self._exit_waiter = self._loop.create_future()
             try:
@@ -90,6 +94,8 @@ class AsyncioScope(Scope):
                     outer = asyncio.CancelledError()
         if self._timer is not None:
             self._timer.cancel()
+        if self._sweep_timer is not None:
+            self._sweep_timer.cancel()
         if outer is not None and self._cause is None and self._parent is not None:
             self._cause = self._parent.cause
         error = self._finish(body_error, et is None)
@@ -159,12 +165,43 @@ class AsyncioScope(Scope):
         # is thrown into it unstarted), so nobody would report the outcome or close the
         # child's coroutine ("never awaited"). Its done callback does both instead:
         # only such children pay for one. (A child task cancelled directly, from outside
-        # joinery, before its first step is not seen: the scope would wait for it.)
+        # joinery, before its first step is found by _sweep instead.)
         def done(_: object) -> None:
             h._coro.close()
             self._child_done(h, CANCELLED, None)
 
-        h._value.add_done_callback(done)
+        t, h._value = h._value, None  # cancelled, and reported by ``done``: no task to see
+        t.add_done_callback(done)
+
+    def _watch_for_lost_children(self) -> None:
+        """While something waits for unfinished children, sweep for lost ones now and then."""
+        if self._sweep_timer is None:
+            self._sweep_timer = self._loop.call_later(self._sweep_after, self._sweep)
+
+    def _sweep(self) -> None:
+        # A child's task cancelled directly by code outside joinery before its first
+        # step never runs _child, so nobody reports it and its waiters wait for ever:
+        #     s.spawn(work).discard()
+        #     next(t for t in asyncio.all_tasks() if ...).cancel()   # work() never ran
+        # asyncio offers no hook for that short of a done callback per child, which
+        # every spawn would pay for; so while someone waits, look now and then, backing
+        # off from 10 ms to once a second. A task that is done while its handle is still
+        # RUNNING is one of those (any other end goes through _child, which reports).
+        self._sweep_timer = None
+        waiting = self._exit_waiter is not None
+        for h in list(self._children):
+            t = h._value
+            if h._kind == RUNNING and t is not None and t.done():
+                h._value = None
+                h._coro.close()  # never started: no "never awaited" warning
+                self._child_done(h, CANCELLED, None)
+            elif h._waiters is not None:
+                waiting = True
+        if waiting and self._running:
+            self._sweep_after = min(self._sweep_after * 2, _LAST_SWEEP)
+            self._watch_for_lost_children()
+        else:
+            self._sweep_after = _FIRST_SWEEP
 
     def _recancel(self) -> None:
         # asyncio delivers a cancellation once; trio's is level-triggered. A child that
@@ -186,6 +223,7 @@ class AsyncioScope(Scope):
         self._loop.call_soon(self._recancel)
 
     async def _wait_done(self, h: Handle[Any]) -> None:
+        self._watch_for_lost_children()
         fut = self._loop.create_future()
         if h._waiters is None:
             h._waiters = [fut]
@@ -202,6 +240,10 @@ class AsyncioScope(Scope):
     def _all_done(self) -> None:
         if self._exit_waiter is not None and not self._exit_waiter.done():
             self._exit_waiter.set_result(None)
+
+
+_FIRST_SWEEP, _LAST_SWEEP = 0.01, 1.0
+"""Seconds between two sweeps for lost children: the first, and the most (it doubles)."""
 
 
 def _started(t: asyncio.Task[Any]) -> bool:

@@ -130,7 +130,7 @@ class TrioScope(Scope):
             and self._where() == self._here
             and CURRENT.get() is self
         ):
-            try:
+            try:  # _coroutine_of, inlined as in Scope.spawn: a call less per child
                 coro = fn(*args)
             except TypeError:
                 _not_a_function(fn)

@@ -1,13 +1,11 @@
 """Fixtures of the site's tests: fresh data in a temporary build directory, one build.
 
-The data is produced by the real producers when they are on the branch (the
-conformance CLI today; the benchmark report and the leak reports once their branches
-land), and only otherwise by the small, clearly marked fixture in ``_site_fixture.py``.
+The data is produced by the real producers: the conformance CLI, a few seconds of the
+benchmarks with the report generator, and the leak reports.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -18,15 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-
-from _site_fixture import write_fixture  # noqa: E402
-
-
-def has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 BENCH_SUBSET = (
@@ -46,44 +35,26 @@ def _run(cmd: list[str]) -> None:
         )
 
 
-def produce(build: Path) -> dict[str, str]:
-    """Write every input of the site under ``build``; return who produced each."""
-    produced = {}
-    if has_module("joinery.conformance"):
-        out = build / "results" / "conformance.json"
-        _run([sys.executable, "-m", "joinery.conformance", "run", "--out", str(out)])
-        produced["conformance"] = "joinery.conformance"
-    else:
-        write_fixture(build, conformance=True, bench=False, leaks=False)
-        produced["conformance"] = "fixture"
-    if (ROOT / "comparisons" / "bench_report").is_dir() and (ROOT / "benchmarks").is_dir():
-        # The real benchmarks, a few seconds' worth (one model, one loop, the smallest N),
-        # and the real report generator: the site reads what they write.
-        run = build / "bench" / "site-test.json"
-        run.parent.mkdir(parents=True, exist_ok=True)
-        _run(
-            [
-                sys.executable, "-m", "pytest", "benchmarks", "-q", "-p", "no:cacheprovider",
-                "--bench-models", "taskgroup", "-k", BENCH_SUBSET, "--benchmark-json", str(run),
-            ]
-        )  # fmt: skip
-        _run(
-            [sys.executable, "-m", "comparisons.bench_report", "report", str(run),
-             "--out", str(build / "reports" / "bench")]
-        )  # fmt: skip
-        produced["bench"] = "benchmarks + comparisons.bench_report"
-    else:
-        write_fixture(build, conformance=False, bench=True, leaks=False)
-        produced["bench"] = "fixture"
-    leak_report = ROOT / "comparisons" / "leak_report.py"
-    if leak_report.exists():  # the leaks branch's producer: the real Buggy() reports
-        out = build / "reports" / "leaks"
-        _run([sys.executable, str(leak_report), "--out", str(out)])
-        produced["leaks"] = str(leak_report)
-    else:
-        write_fixture(build, conformance=False, bench=False, leaks=True)
-        produced["leaks"] = "fixture"
-    return produced
+def produce(build: Path) -> None:
+    """Write every input of the site under ``build``, each by its real producer."""
+    out = build / "results" / "conformance.json"
+    _run([sys.executable, "-m", "joinery.conformance", "run", "--out", str(out)])
+    # The real benchmarks, a few seconds' worth (one model, one loop, the smallest N),
+    # and the real report generator: the site reads what they write.
+    run = build / "bench" / "site-test.json"
+    run.parent.mkdir(parents=True, exist_ok=True)
+    _run(
+        [
+            sys.executable, "-m", "pytest", "benchmarks", "-q", "-p", "no:cacheprovider",
+            "--bench-models", "taskgroup", "-k", BENCH_SUBSET, "--benchmark-json", str(run),
+        ]
+    )  # fmt: skip
+    _run(
+        [sys.executable, "-m", "comparisons.bench_report", "report", str(run),
+         "--out", str(build / "reports" / "bench")]
+    )  # fmt: skip
+    _run([sys.executable, str(ROOT / "comparisons" / "leak_report.py"), "--out",
+          str(build / "reports" / "leaks")])  # fmt: skip
 
 
 def build_site(

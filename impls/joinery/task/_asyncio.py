@@ -96,18 +96,7 @@ class AsyncioScope(Scope):
             self._timer.cancel()
         if self._sweep_timer is not None:
             self._sweep_timer.cancel()
-        if outer is not None and self._cause is None and self._parent is not None:
-            self._cause = self._parent.cause
-        error = self._finish(body_error, et is None)
-        if error is not None:
-            if error is exc:
-                return False  # re-raised as it came, with its own traceback
-            raise error from None
-        if outer is not None:
-            if outer is exc:
-                return False
-            raise outer
-        return True
+        return self._leave(exc, body_error, outer)
 
     def _check_caller(self) -> None:
         loop = events._get_running_loop()

@@ -402,6 +402,32 @@ class Scope(ABC):
         for svc in self._services:
             svc._owner_exiting()
 
+    def _leave(
+        self,
+        exc: BaseException | None,
+        body_error: BaseException | None,
+        foreign: BaseException | None,
+    ) -> bool:
+        """The end of ``__aexit__``, every child joined: raise what the scope must raise.
+
+        ``exc`` is what the body raised; ``foreign`` a cancellation (or interrupt) from
+        outside this scope, which propagates unless the scope has its own error to
+        raise. Returns False to let ``exc`` go on as it came (its traceback intact), True
+        when nothing is raised.
+        """
+        if foreign is not None and self._cause is None and self._parent is not None:
+            self._cause = self._parent.cause  # cancelled with an enclosing joinery scope
+        error = self._finish(body_error, exc is None)
+        if error is not None:
+            if error is exc:
+                return False
+            raise error from None
+        if foreign is not None:
+            if foreign is exc:
+                return False
+            raise foreign
+        return True
+
     def _finish(self, body_error: BaseException | None, body_normal: bool) -> BaseException | None:
         """Compose what the scope raises once every child is joined (``None``: nothing).
 

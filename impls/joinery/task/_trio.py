@@ -85,18 +85,7 @@ class TrioScope(Scope):
         except BaseException as e:  # an enclosing scope's cancellation, or a KeyboardInterrupt
             raised = e
         self._poll_deadline()
-        if raised is not None and self._cause is None and self._parent is not None:
-            self._cause = self._parent.cause
-        error = self._finish(body_error, et is None)
-        if error is not None:
-            if error is exc:
-                return False
-            raise error from None
-        if raised is not None:
-            if raised is exc:
-                return False
-            raise raised
-        return True
+        return self._leave(exc, body_error, raised)
 
     def _check_caller(self) -> None:
         if threading.get_ident() != self._thread:

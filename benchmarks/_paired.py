@@ -4,8 +4,9 @@ pytest-benchmark times one row after another. On a shared machine the speed drif
 between rows measured minutes apart (here by ±30% at N = 10,000), and a ratio of two
 such medians carries that drift. A paired run times every row once per round, in a
 shuffled order, and reports the median over rounds of (row / reference) taken *within*
-the round, so the drift cancels. Same drivers, same rows, same gc handling as the
-pytest-benchmark suites; this is the figure to quote for "x native".
+the round, so the drift cancels. Same drivers and rows as the pytest-benchmark suites;
+every timed run starts from a collected, frozen heap (the suites freeze once per
+benchmark). This is the figure to quote for "x native".
 
     python -m benchmarks paired --flavor trio --n 10000 --rounds 21 \\
         direct:task.launch direct:task.spawn linear

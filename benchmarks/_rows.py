@@ -268,7 +268,7 @@ def load_model_rows(names: Sequence[str] | None = None) -> list[ModelLoad]:
         except (LookupError, ImportError) as exc:
             loads.append(ModelLoad(name, None, f"cannot load: {exc}"))
             continue
-        if model.info.control:
+        if model.control:
             loads.append(ModelLoad(name, None, "control model: meant to break, not timed"))
             continue
         loads.append(ModelLoad(model.name, model_row(model), None))

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from joinery.conformance._results import SCHEMA, ResultsError, validate_results
+
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root (the directory holding ``mkdocs.yml``)."""
-
-SCHEMA = "joinery.conformance/1"
-VERDICTS = ("pass", "fail", "unsupported")
 
 MAIN = "python3 make.py main"
 PRODUCERS: Mapping[str, str] = {
@@ -28,10 +27,11 @@ PRODUCERS: Mapping[str, str] = {
         f"  (the first step of {MAIN})"
     ),
     "bench": (
-        "the quick benchmarks and their report generator in comparisons/ (issue 5), "
-        f"a step of {MAIN}"
+        "the quick benchmarks (python -m benchmarks quick) and their report generator "
+        f"(comparisons/bench_report), a step of {MAIN}"
     ),
-    "leaks": f"the Buggy() leak-report run of the leak detector (issue 4), a step of {MAIN}",
+    "leaks": f"the leak detector's report of the seed's Buggy() (comparisons/leak_report.py), "
+    f"a step of {MAIN}",
 }
 """What to run to produce each input, quoted in every missing-data error."""
 
@@ -52,14 +52,14 @@ def _missing(what: str, path: Path, problem: str) -> MissingData:
 
 @dataclass(frozen=True)
 class Conformance:
-    """The suite's results document (``joinery.conformance/1``), validated."""
+    """The suite's results document (``joinery.conformance/2``), validated."""
 
     path: Path
     doc: Mapping[str, Any]
 
     @property
     def models(self) -> Mapping[str, Mapping[str, Any]]:
-        """Model name -> its card (title, backends, summary, source, unsupported, ...)."""
+        """Model name -> its card (title, kind, backends, summary, source, unsupported, ...)."""
         models: Mapping[str, Mapping[str, Any]] = self.doc["models"]
         return models
 
@@ -82,12 +82,35 @@ class Conformance:
                 return r
         return None
 
+    def kind(self, model: str) -> str:
+        """What the registry says the model is (reference, control, third-party, mutant)."""
+        kind: str = self.models[model]["kind"]
+        return kind
+
     def is_mutant(self, model: str) -> bool:
-        """True for the suite's deliberately broken self-test programs (``broken_*``)."""
-        return model.startswith("broken_")
+        """True for the suite's deliberately broken self-test programs."""
+        return self.kind(model) == "mutant"
+
+    def is_control(self, model: str) -> bool:
+        """True for a model meant to fail: a control or a deliberately broken program."""
+        return self.kind(model) in ("control", "mutant")
+
+    def unsupported_everywhere(self, model: str, scenario: str) -> str | None:
+        """Why ``model`` cannot express ``scenario`` on any of its backends, else None.
+
+        A scenario unsupported on some backends only has code to show; its cells say
+        where it is unsupported.
+        """
+        card = self.models[model]
+        why = card["unsupported"].get(scenario)
+        if why is None or isinstance(why, str):
+            return why
+        if set(card["backends"]) <= set(why):
+            return "; ".join(f"on {b}: {why[b]}" for b in card["backends"])
+        return None
 
     def shown_models(self) -> list[str]:
-        """Models a reader compares: the reference models and the seed's given programs.
+        """Models a reader compares: reference, third-party and the seed's given programs.
 
         The self-test mutants are left to the matrix page's self-test table.
         """
@@ -99,11 +122,15 @@ class Conformance:
 
 
 def load_conformance(path: Path) -> Conformance:
-    """Read and validate the suite's results JSON.
+    """Read the suite's results JSON and validate it against the published schema.
+
+    The site shows declared verdicts only, so on top of the schema every cell must
+    carry an expected verdict (the suite writes one for every model ``expected.toml``
+    speaks for).
 
     Raises:
-        MissingData: the file is absent, not JSON, or breaks the documented format (the
-            message names the offending entry).
+        MissingData: the file is absent, not JSON, or breaks the schema (the message
+            names every offending entry).
     """
     if not path.is_file():
         raise _missing("conformance", path, "the conformance results file does not exist")
@@ -111,37 +138,17 @@ def load_conformance(path: Path) -> Conformance:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _missing("conformance", path, f"cannot be read as JSON ({exc})") from exc
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        got = doc.get("schema") if isinstance(doc, dict) else type(doc).__name__
-        raise _missing("conformance", path, f"schema is {got!r}, expected {SCHEMA!r}")
-    for key in ("generated", "environment", "models", "properties", "results", "totals"):
-        if key not in doc:
-            raise _missing("conformance", path, f"has no {key!r} key")
-    models, props = doc["models"], doc["properties"]
-    if not models or not props or not doc["results"]:
-        raise _missing("conformance", path, "has no models, properties or results")
-    for name, card in models.items():
-        for key in ("title", "backends", "source"):
-            if key not in card:
-                raise _missing("conformance", path, f"model {name!r} has no {key!r}")
-    for pid, prop in props.items():
-        for key in ("statement", "tasks", "observed_by"):
-            if key not in prop:
-                raise _missing("conformance", path, f"property {pid!r} has no {key!r}")
-    for i, r in enumerate(doc["results"]):
-        where = f"results[{i}]"
-        for key in ("model", "backend", "property", "verdict", "expected", "summary"):
-            if key not in r:
-                raise _missing("conformance", path, f"{where} has no {key!r}")
-        if r["model"] not in models:
-            raise _missing("conformance", path, f"{where} names unknown model {r['model']!r}")
-        if r["property"] not in props:
-            raise _missing("conformance", path, f"{where} names unknown property {r['property']!r}")
-        for key in ("verdict", "expected"):
-            if r[key] not in VERDICTS:
-                raise _missing("conformance", path, f"{where}.{key} is {r[key]!r}")
-        if "evidence" not in r:
-            raise _missing("conformance", path, f"{where} carries no evidence")
+    try:
+        validate_results(doc)
+    except ResultsError as exc:
+        raise _missing("conformance", path, f"is not a valid {SCHEMA} document: {exc}") from exc
+    undeclared = sorted({r["model"] for r in doc["results"] if r["expected"] is None})
+    if undeclared:
+        raise _missing(
+            "conformance",
+            path,
+            f"models {undeclared} have no declared verdicts (add them to expected.toml)",
+        )
     return Conformance(path=path, doc=doc)
 
 
@@ -153,9 +160,6 @@ class BenchReport:
     pages: list[Path] = field(default_factory=list)
     figures: list[Path] = field(default_factory=list)
     assets: list[Path] = field(default_factory=list)
-    task_figures: Mapping[str, list[str]] | None = None
-    """From the report's optional ``figures.json`` (``{"T1": ["fanout.svg"], ...}``):
-    the plots each task page shows. Without it, plots are matched by file name."""
 
     def rel(self, p: Path) -> str:
         """``p`` relative to the report directory, with forward slashes."""
@@ -182,21 +186,7 @@ def load_bench_report(path: Path) -> BenchReport:
         except ElementTree.ParseError as exc:
             raise _missing("bench", svg, f"is not well-formed XML ({exc})") from exc
     assets = [p for p in files if p.suffix not in (".md", ".svg")]
-    task_figures = None
-    manifest = path / "figures.json"
-    if manifest.is_file():
-        try:
-            task_figures = json.loads(manifest.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise _missing("bench", manifest, f"cannot be read as JSON ({exc})") from exc
-        if not isinstance(task_figures, dict) or not all(
-            isinstance(v, list) and all(isinstance(n, str) for n in v)
-            for v in task_figures.values()
-        ):
-            raise _missing("bench", manifest, "must map task ids to lists of SVG file names")
-    return BenchReport(
-        path=path, pages=pages, figures=figures, assets=assets, task_figures=task_figures
-    )
+    return BenchReport(path=path, pages=pages, figures=figures, assets=assets)
 
 
 @dataclass(frozen=True)

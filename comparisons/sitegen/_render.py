@@ -23,6 +23,7 @@ EVIDENCE_DIR = "evidence"
 BENCH_DIR = "benchmarks/report"
 
 _ICON = {"pass": "✓", "fail": "✗", "unsupported": "∅"}
+_ASSISTED = "◐"
 
 
 class MarkerError(Exception):
@@ -60,9 +61,16 @@ def _fence(text: str, lang: str, attrs: str = "", indent: str = "") -> str:
 def verdict_link(conf: Conformance, page: str, cell: Mapping[str, Any], *, long: bool) -> str:
     """A verdict as a link to its evidence; ``long`` spells the word out."""
     verdict, expected = cell["verdict"], cell["expected"]
-    label = _ICON[verdict] + (f" {verdict}" if long else "")
-    classes = [f".jv-{verdict}"]
-    title = f"{verdict} (expected {expected}): {_inline(cell['summary'])}"
+    assisted = cell.get("assisted")
+    if assisted:  # the library did not do it alone: say so, and what the adapter added
+        label = _ASSISTED + (" pass, assisted by the adapter" if long else "")
+        classes = [f".jv-{verdict}", ".jv-assisted"]
+        title = f"pass, assisted: the adapter adds {_inline(assisted)}. Observed: "
+        title += _inline(cell["summary"])
+    else:
+        label = _ICON[verdict] + (f" {verdict}" if long else "")
+        classes = [f".jv-{verdict}"]
+        title = f"{verdict} (expected {expected}): {_inline(cell['summary'])}"
     if cell.get("reason"):
         title += f" — why expected: {_inline(cell['reason'])}"
     if verdict != expected:
@@ -102,8 +110,9 @@ def verdict_table(conf: Conformance, page: str, props: list[str], models: list[s
 
 def _legend() -> str:
     return (
-        "✓ the property held · ✗ the observer saw it broken · ∅ the model cannot express "
-        "the scenario · `*` an expected failure (its reason is on the evidence page and in "
+        "✓ the property held · ◐ it held with help: the adapter adds what the library "
+        "lacks (the tooltip says what) · ✗ the observer saw it broken · ∅ the model cannot "
+        "express the scenario · `*` an expected failure (its reason is on the evidence page and in "
         "the link's tooltip) · ⚠ the verdict differs from the declared expectation. "
         "Every cell links to what the observer saw."
     )
@@ -134,7 +143,7 @@ def task_props(conf: Conformance, task: Task) -> list[str]:
 def _model_order(conf: Conformance) -> list[str]:
     # The seed's given programs first: the page shows the problem, then the answers.
     shown = conf.shown_models()
-    controls = [m for m in shown if conf.models[m].get("control")]
+    controls = [m for m in shown if conf.is_control(m)]
     return controls + [m for m in shown if m not in controls]
 
 
@@ -172,14 +181,14 @@ def code_tabs(conf: Conformance, scenarios: list[str]) -> str:
     for model in _model_order(conf):
         card = conf.models[model]
         title = card["title"]
-        control = card.get("control") and "control" not in title.lower()
+        control = conf.is_control(model) and "control" not in title.lower()
         label = title + (" (control)" if control else "")
         out.append(f'=== "{_inline(label)}"\n')
         shown: set[str] = set()
         for scenario in scenarios:
             if len(scenarios) > 1:
                 out.append(f"    `{scenario}`\n")
-            reason = card.get("unsupported", {}).get(scenario)
+            reason = conf.unsupported_everywhere(model, scenario)
             if reason is not None:
                 out.append(
                     f'    !!! note "Unsupported: {model} cannot express `{scenario}`"\n\n'
@@ -203,7 +212,7 @@ def aggregator_lines(conf: Conformance, page: str) -> str:
     ]
     for model in _model_order(conf):
         card = conf.models[model]
-        if "check_all" in card.get("unsupported", {}):
+        if conf.unsupported_everywhere(model, "check_all") is not None:
             rows.append(f"| {card['title']} | ∅ | ∅ | unsupported | " + " | " * len(props))
             continue
         blocks = scenario_blocks(conf, model, "check_all", frozenset())
@@ -273,7 +282,7 @@ def matrix(conf: Conformance, page: str) -> str:
 
 def selftest(conf: Conformance, page: str) -> str:
     """Which control programs fail each property: the proof no check is vacuous."""
-    controls = [m for m in conf.models if conf.models[m].get("control")]
+    controls = [m for m in conf.models if conf.is_control(m)]
     rows = ["| Property | Failed by (controls) |", "|---|---|"]
     for pid in conf.properties:
         fails = [
@@ -292,7 +301,10 @@ def models_list(conf: Conformance, page: str) -> str:
         if conf.is_mutant(model):
             continue
         card = conf.models[model]
-        tag = " *(control: meant to fail)*" if card.get("control") else ""
+        tag = {
+            "control": " *(control: meant to fail)*",
+            "third-party": " *(third-party library, judged through an adapter)*",
+        }.get(conf.kind(model), "")
         link = rel(page, evidence_page(model))
         out.append(
             f"**{card['title']}** (`{model}`, runs on {', '.join(card['backends'])}){tag}. "
@@ -326,23 +338,9 @@ def bench_pages(data: SiteData, page: str) -> str:
 
 def bench_figures(data: SiteData, page: str, task: Task) -> str:
     """The report's plots for ``task``, matched by file name."""
-    chosen = data.bench.task_figures
-    if chosen is not None:  # the report says which plot belongs to which task
-        found = [data.bench.path / name for name in chosen.get(task.id, [])]
-        missing = [f for f in found if f not in data.bench.figures]
-        if missing:
-            raise MissingData(
-                f"{data.bench.path / 'figures.json'} names {missing[0].name} for {task.id}, "
-                f"which is not a plot of the report. Regenerate it with: {PRODUCERS['bench']}"
-            )
-        if not found:
-            return "*No benchmark measures this task.*"
-    elif not task.figures:
+    if not task.figures:
         return "*No benchmark measures this task.*"
-    else:
-        found = [
-            f for f in data.bench.figures if any(word in f.stem.lower() for word in task.figures)
-        ]
+    found = [f for f in data.bench.figures if any(word in f.stem.lower() for word in task.figures)]
     if not found:
         raise MissingData(
             f"{data.bench.path}: no plot for {task.id} (a *.svg whose name contains one of "
@@ -366,16 +364,9 @@ def leak_reports(data: SiteData) -> str:
     return "\n".join(out)
 
 
-def api(module: str, available: Callable[[str], bool]) -> str:
-    """The mkdocstrings directive for ``module``, or a plain note while it has not landed."""
-    if available(module):
-        return f"::: {module}\n    options:\n      show_root_heading: true\n"
-    return (
-        f'!!! warning "`{module}` is not in this build"\n\n'
-        f"    The module `{module}` could not be found when this site was built, so its "
-        "reference is not shown. It is generated from the library's docstrings as soon "
-        "as the module is importable.\n"
-    )
+def api(module: str) -> str:
+    """The mkdocstrings directive for ``module`` (mkdocstrings fails the build if it is missing)."""
+    return f"::: {module}\n    options:\n      show_root_heading: true\n"
 
 
 def evidence(conf: Conformance, model: str) -> str:
@@ -388,7 +379,12 @@ def evidence(conf: Conformance, model: str) -> str:
         _inline(card.get("summary", "")),
         "",
         f"Source: `{_shown_path(Path(card['source']))}` · backends: {', '.join(card['backends'])}"
-        + (" · **control model: meant to fail**" if card.get("control") else ""),
+        + (" · **control model: meant to fail**" if conf.is_control(model) else "")
+        + (
+            " · **third-party library**: a ◐ verdict is one the adapter helped with"
+            if conf.kind(model) == "third-party"
+            else ""
+        ),
         "",
         f"[Back to the matrix]({rel(page, 'matrix.md')})",
         "",
@@ -409,6 +405,11 @@ def evidence(conf: Conformance, model: str) -> str:
         ]
         if r.get("reason"):
             out.append(f"- **Why this is expected:** {_inline(r['reason'])}")
+        if r.get("assisted"):
+            out.append(
+                f"- **{_ASSISTED} Assisted:** the library does not do this alone; the adapter "
+                f"adds: {_inline(r['assisted'])}"
+            )
         out += [
             f"- **How it is observed:** {_inline(prop['observed_by'])}",
             f"- **Seed tasks:** {', '.join(prop['tasks'])}",
@@ -424,7 +425,7 @@ def evidence(conf: Conformance, model: str) -> str:
 _MARKER = re.compile(r"\[\[([a-z][a-z0-9-]*)((?:[ \t]+[^\]\s]+)*)[ \t]*\]\]")
 
 
-def expand(markdown: str, page: str, data: SiteData, available: Callable[[str], bool]) -> str:
+def expand(markdown: str, page: str, data: SiteData) -> str:
     """Replace every ``[[marker args]]`` of a hand-written page with generated markdown.
 
     Raises:
@@ -471,7 +472,7 @@ def expand(markdown: str, page: str, data: SiteData, available: Callable[[str], 
             "aggregator-lines": lambda: aggregator_lines(conf, page),
         }
         if name == "api":
-            return api(_one_arg(args), available)
+            return api(_one_arg(args))
         if name in simple:
             if args:
                 raise MarkerError(f"[[{name}]] takes no arguments")

@@ -6,7 +6,6 @@ to import the rest of :mod:`comparisons.sitegen`.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import sys
 from pathlib import Path
@@ -36,14 +35,6 @@ _state: dict[str, Any] = {}
 def _data() -> SiteData:
     data: SiteData = _state["data"]
     return data
-
-
-def module_available(name: str) -> bool:
-    """Whether ``name`` can be imported in the building interpreter."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -87,6 +78,6 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
     if uri in _state["generated"]:
         return markdown
     try:
-        return expand(markdown, uri, _data(), module_available)
+        return expand(markdown, uri, _data())
     except (MarkerError, MissingData) as exc:
         raise PluginError(f"joinery site: {exc}") from exc

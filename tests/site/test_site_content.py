@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from _site_html import page_file, parse, text
 
-from comparisons.sitegen import MissingData, count_lines, extract_scenario, load_site_data
+from comparisons.sitegen import count_lines, extract_scenario, load_site_data
 from comparisons.sitegen._data import ROOT
 from comparisons.sitegen._render import MarkerError, anchor, expand
 from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID
@@ -131,10 +131,10 @@ def test_a_cited_failure_the_run_did_not_see_stops_the_build(site_data: Path) ->
     passing = next(r for r in conf.results if r["verdict"] == "pass")
     marker = f"[[failure {passing['model']} {passing['property']} {passing['backend']}]]"
     with pytest.raises(MarkerError, match="cites a failure"):
-        expand(marker, "task10.md", data, lambda _: False)
+        expand(marker, "task10.md", data)
     failing = next(r for r in conf.results if r["verdict"] == "fail")
     marker = f"[[failure {failing['model']} {failing['property']} {failing['backend']}]]"
-    assert "fail" in expand(marker, "task10.md", data, lambda _: False)
+    assert "fail" in expand(marker, "task10.md", data)
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_bad_markers_stop_the_build(site_data: Path, marker: str) -> None:
     data = load_site_data(site_data)
     text_ = f"before {marker}]] after" if marker == "[[x y" else f"before {marker} after"
     with pytest.raises(MarkerError):
-        expand(text_, "index.md", data, lambda _: False)
+        expand(text_, "index.md", data)
 
 
 def test_every_task_has_a_page_and_verdicts(site_data: Path, built_site: Path) -> None:
@@ -153,23 +153,6 @@ def test_every_task_has_a_page_and_verdicts(site_data: Path, built_site: Path) -
     for tid in TASKS_BY_ID:
         props = [p for p, v in conf.properties.items() if tid in v["tasks"]]
         assert props, f"the catalogue traces no property to {tid}"
-
-
-def test_figures_manifest_chooses_each_tasks_plots(site_data: Path, tmp_path: Path) -> None:
-    import shutil
-
-    build = tmp_path / "build"
-    shutil.copytree(site_data, build)
-    report = build / "reports" / "bench"
-    some_svg = sorted(report.glob("*.svg"))[0].name
-    (report / "figures.json").write_text(json.dumps({"T3": [some_svg]}))
-    data = load_site_data(build)
-    assert some_svg in expand("[[bench T3]]", "tasks/t3.md", data, lambda _: False)
-    assert "No benchmark" in expand("[[bench T1]]", "tasks/t1.md", data, lambda _: False)
-    (report / "figures.json").write_text(json.dumps({"T1": ["no-such-plot.svg"]}))
-    data = load_site_data(build)
-    with pytest.raises(MissingData, match=r"no-such-plot\.svg"):
-        expand("[[bench T1]]", "tasks/t1.md", data, lambda _: False)
 
 
 def test_the_documented_suite_command_matches_the_cli() -> None:

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import importlib.metadata
 import os
 import platform
 import sys
 import tomllib
+import warnings
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from joinery.conformance._checks import CHECKS
-from joinery.conformance._verdict import VERDICTS, Judgement, Verdict
-from joinery.models import Backend, Model
+from joinery.conformance._results import SCHEMA, validate_results
+from joinery.conformance._verdict import VERDICTS, Judgement, Verdict, sanitised
+from joinery.models import SCENARIOS, TASK_SCENARIOS, Backend, Model
 
 HERE = Path(__file__).parent
-SCHEMA = "joinery.conformance/1"
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,8 @@ class Cell:
     property_id: str
     judgement: Judgement
     expected: Expectation | None
+    assisted: str | None = None
+    """What the adapter added that the library lacks, for a pass it helped (else None)."""
 
     @property
     def matches(self) -> bool:
@@ -66,8 +71,16 @@ class Cell:
             "reason": None if self.expected is None else self.expected.reason,
             "matches": self.matches,
             "summary": self.judgement.summary,
+            "assisted": self.assisted,
             "evidence": self.judgement.evidence,
         }
+
+
+def cell(model: Model, backend: Backend, property_id: str, expected: Expectation | None) -> Cell:
+    """Judge one cell; a pass the model's adapter helped with says *assisted* and how."""
+    judgement = judge(model, backend, property_id)
+    help_ = model.info.assisted.get(property_id) if judgement.verdict == "pass" else None
+    return Cell(model.name, backend, property_id, judgement, expected, help_)
 
 
 def load_catalogue(path: Path = HERE / "properties.toml") -> dict[str, Property]:
@@ -83,6 +96,14 @@ def load_catalogue(path: Path = HERE / "properties.toml") -> dict[str, Property]
         missing = {"statement", "tasks", "scenarios", "observed_by"} - set(entry)
         if missing:
             raise ValueError(f"{path.name}: property {pid!r} lacks {sorted(missing)}")
+        # The task -> scenario map lives in joinery.models (TASK_SCENARIOS) only.
+        bad_tasks = [t for t in entry["tasks"] if t not in TASK_SCENARIOS]
+        bad_scenarios = [s for s in entry["scenarios"] if s not in SCENARIOS]
+        if bad_tasks or bad_scenarios or not entry["tasks"]:
+            raise ValueError(
+                f"{path.name}: property {pid!r} names unknown tasks {bad_tasks} or "
+                f"scenarios {bad_scenarios} (known: joinery.models.TASK_SCENARIOS)"
+            )
         props[pid] = Property(
             pid,
             entry["statement"],
@@ -157,9 +178,54 @@ def cells(
                 yield model, backend, pid
 
 
+@contextmanager
+def _aftermath() -> Iterator[list[str]]:
+    """Collect what surfaces outside the experiments: warnings, unraisable errors.
+
+    A coroutine a library made and dropped unawaited (say, a job queued behind a
+    semaphore when its group was cancelled) warns only when the garbage collector
+    finds it, after the lab has closed. It is evidence about the model, so it is
+    recorded in the cell rather than left to break whatever runs the suite.
+    """
+    seen: list[str] = []
+    previous = sys.unraisablehook
+
+    def unraisable(u: Any) -> None:
+        seen.append(f"{u.err_msg or 'Exception ignored in'}: {u.object!r}: {u.exc_value!r}")
+
+    sys.unraisablehook = unraisable
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield seen
+            gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    seen += [f"{w.category.__name__}: {w.message}" for w in caught]
+
+
 def judge(model: Model, backend: Backend, property_id: str) -> Judgement:
-    """Run one property's check on one model and backend."""
-    return CHECKS[property_id](model, backend)
+    """Run one property's check on one model and backend.
+
+    A scenario the model declares unsupported on ``backend``, or that raises
+    :class:`~joinery.models.Unsupported` while it runs there, makes the cell
+    *unsupported* with the model's reason, whatever else the check saw. The judgement's
+    text is sanitised (no absolute paths, no memory addresses), so the same run gives
+    the same bytes on every machine.
+    """
+    bound = model.on(backend)
+    with _aftermath() as after:
+        judgement = CHECKS[property_id](bound, backend)
+    if after:
+        judgement.evidence["after_the_check"] = after
+    if bound.raised_unsupported:
+        reasons = sorted(set(bound.raised_unsupported))
+        judgement = Judgement(
+            "unsupported",
+            f"{model.name} cannot express it on {backend}: {'; '.join(reasons)}",
+            {**judgement.evidence, "unsupported_raised": reasons},
+        )
+    return sanitised(judgement)
 
 
 def expectation_for(
@@ -175,10 +241,30 @@ def expectation_for(
     return table.get((model, backend, property_id), Expectation("pass", None))
 
 
+THIRD_PARTY_PACKAGES = ("aiotools", "quattro")
+"""Distributions the third-party adapters judge: their versions go in the results."""
+
+
+def interpreter() -> dict[str, str]:
+    """The interpreter that ran the cells: implementation and version."""
+    return {
+        "implementation": platform.python_implementation(),
+        "version": platform.python_version(),
+    }
+
+
 def environment() -> dict[str, Any]:
-    """Where the run happened: machine, Python, library versions."""
+    """Where the run happened: machine, Python, library versions (never a path)."""
     packages = {}
-    for name in ("trio", "anyio", "sniffio", "uvloop", "pytest", "pytest-benchmark"):
+    for name in (
+        "trio",
+        "anyio",
+        "sniffio",
+        "uvloop",
+        "pytest",
+        "pytest-benchmark",
+        *THIRD_PARTY_PACKAGES,
+    ):
         try:
             packages[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
@@ -189,23 +275,40 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
-        "executable": sys.executable,
         "packages": packages,
     }
 
 
 def results_document(
-    models: list[Model], properties: dict[str, Property], judged: list[Cell]
+    models: list[Model],
+    properties: dict[str, Property],
+    judged: list[Cell],
+    expected_from: str | None = "expected.toml",
 ) -> dict[str, Any]:
-    """The results JSON document (schema ``joinery.conformance/1``)."""
-    totals: dict[str, int] = {"cells": len(judged), "mismatches": 0}
+    """The results JSON document (``joinery.conformance/2``, ``results.schema.json``).
+
+    Args:
+        models: the judged models.
+        properties: the judged properties.
+        judged: the cells, in the order judged.
+        expected_from: the name of the declared-verdicts file the cells were compared
+            with (None: none was).
+
+    Raises:
+        joinery.conformance.ResultsError: the document would break the schema (a bug
+            here, or a model card the schema refuses); nothing invalid is written.
+    """
+    totals: dict[str, int] = {"cells": len(judged)}
     for v in VERDICTS:
         totals[v] = sum(c.judgement.verdict == v for c in judged)
+    totals["assisted"] = sum(c.assisted is not None for c in judged)
     totals["mismatches"] = sum(not c.matches for c in judged)
-    return {
+    doc = {
         "schema": SCHEMA,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "interpreter": interpreter(),
         "environment": environment(),
+        "expected_from": expected_from,
         "models": {m.name: _model_json(m) for m in models},
         "properties": {
             p.id: {
@@ -220,6 +323,8 @@ def results_document(
         "results": [c.as_json() for c in judged],
         "totals": totals,
     }
+    validate_results(doc)
+    return doc
 
 
 def _model_json(model: Model) -> dict[str, Any]:
@@ -228,13 +333,17 @@ def _model_json(model: Model) -> dict[str, Any]:
     if file:
         path = Path(file).resolve()
         root = HERE.parents[2]  # impls/joinery/conformance -> repository root
-        source = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        source = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
     return {
         "title": model.info.title,
+        "kind": model.kind,
         "backends": list(model.info.backends),
         "summary": model.info.summary,
-        "control": model.info.control,
         "module": model.module.__name__,
         "source": source,
-        "unsupported": dict(model.info.unsupported),
+        "unsupported": {
+            s: why if isinstance(why, str) else dict(why)
+            for s, why in model.info.unsupported.items()
+        },
+        "assisted": dict(model.info.assisted),
     }

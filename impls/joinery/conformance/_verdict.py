@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import os
+import re
+import site
+import sys
+import sysconfig
+import tempfile
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from joinery.harness import LabReport, Outcome, finite
@@ -124,3 +132,71 @@ def describe_report(report: LabReport[Any]) -> dict[str, Any]:
         if value:
             out[key] = value
     return out
+
+
+# -- evidence that reads the same on every machine ------------------------------------
+#
+# A traceback says File "/home/ci/.venv/lib/python3.11/site-packages/trio/_core/_run.py";
+# a loop error says <Task pending coro=<...> at 0x7f3a...>. Both differ between machines
+# and runs, so every judgement is rewritten here, once, as the suite records it.
+
+# 0x7f3a5c2e1d40, and the bare form trio and anyio print ("cancel scope 7f3a5c2e1d40").
+_ADDRESS = re.compile(
+    r"\b0x[0-9a-fA-F]{4,}\b|\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{9,16}\b"
+)
+_ABSOLUTE = re.compile(r"(?<![\w.~<>/-])(?:/|[A-Za-z]:[\\/])[\w.+-]+(?:[\\/][\w.+-]+)+")
+
+
+@functools.cache
+def _roots() -> list[tuple[str, str]]:
+    """(absolute prefix, stand-in), longest first: the places paths on this machine start."""
+    repo = Path(__file__).resolve().parents[3]  # impls/joinery/conformance -> root
+    paths = sysconfig.get_paths()
+    pairs = {
+        paths["purelib"]: "<site-packages>",
+        paths["platlib"]: "<site-packages>",
+        paths["stdlib"]: "<stdlib>",
+        paths["platstdlib"]: "<stdlib>",
+        str(repo): ".",
+        sys.prefix: "<venv>",
+        sys.base_prefix: "<python>",
+        tempfile.gettempdir(): "<tmp>",
+        str(Path.home()): "~",
+    }
+    for site_dir in site.getsitepackages():
+        pairs.setdefault(site_dir, "<site-packages>")
+    out: list[tuple[str, str]] = []
+    for prefix, stand_in in pairs.items():
+        for variant in {prefix, os.path.realpath(prefix)}:
+            if variant and variant != os.sep:
+                out.append((variant.rstrip("/\\"), stand_in))
+    return sorted(out, key=lambda p: -len(p[0]))
+
+
+def _clean_text(text: str) -> str:
+    for prefix, stand_in in _roots():
+        text = text.replace(prefix, stand_in)
+    # Whatever absolute path is left (a model file outside the repository): its name only.
+    text = _ABSOLUTE.sub(lambda m: "<abs>/" + re.split(r"[\\/]", m.group(0))[-1], text)
+    return _ADDRESS.sub("0x…", text)
+
+
+def sanitise(value: Any) -> Any:
+    """``value`` with machine-specific text replaced: absolute paths, memory addresses.
+
+    Paths under the repository become relative (``./impls/...``), under the
+    interpreter ``<stdlib>/...`` or ``<site-packages>/...``, anything else
+    ``<abs>/<file name>``; ``0x7f3a...`` becomes ``0x…``. Keys and values alike.
+    """
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, dict):
+        return {sanitise(k): sanitise(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [sanitise(v) for v in value]
+    return value
+
+
+def sanitised(judgement: Judgement) -> Judgement:
+    """The judgement with its summary and evidence passed through :func:`sanitise`."""
+    return Judgement(judgement.verdict, sanitise(judgement.summary), sanitise(judgement.evidence))

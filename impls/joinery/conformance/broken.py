@@ -39,9 +39,8 @@ def _derive(base: str, name: str, targets: str, why: str, **overrides: Any) -> M
         name=name,
         title=f"{name} (breaks {targets})",
         summary=f"{parent.info.title} with one deliberate bug: {why}",
-        control=True,
     )
-    return check_module(module, module.__name__)
+    return check_module(module, module.__name__, kind="mutant")
 
 
 # -- the broken scenario functions ----------------------------------------------------

@@ -5,6 +5,10 @@ A *model* is one way of writing the seed's scenarios (bare asyncio tasks, ``gath
 ``MODEL: ModelInfo`` and one async function per scenario below. A scenario the model
 cannot express is left out of the module and named in ``ModelInfo.unsupported`` with
 the reason; the suite reports it as *unsupported*, which is not the same as *failing*.
+A scenario the model can express on one backend only stays defined, names the other
+backend in ``unsupported`` (``{"flusher": {"trio": "why"}}``), or raises
+:class:`Unsupported` when called there: either way the cell says *unsupported* with
+the reason.
 
 Every callable the harness hands to a scenario is an async function taking no arguments
 (the services are bound already), so models never see the harness.
@@ -26,22 +30,30 @@ T = TypeVar("T")
 AsyncFn = Callable[[], Coroutine[Any, Any, Any]]
 """A child's body: an async function of no arguments."""
 
-SCENARIOS: tuple[str, ...] = (
-    "load_dashboard",
-    "run_scope",
-    "fetch_all",
-    "run_shedded",
-    "wait_then_spawn",
-    "spawn_then_wait",
-    "cause_of_cancel",
-    "flusher",
-    "check_all",
-)
-"""Scenario function names, in seed order (T1, T2, T3, T5, T6 bad, T6 fixed, T7, T8, T9)."""
+TASK_SCENARIOS: dict[str, tuple[str, ...]] = {
+    "T1": ("load_dashboard",),
+    "T2": ("run_scope",),
+    "T3": ("fetch_all",),
+    "T4": (),  # the seed's T4 is an essay question: no program to judge
+    "T5": ("run_shedded",),
+    "T6": ("wait_then_spawn", "spawn_then_wait"),  # the bug as written, then the fix
+    "T7": ("cause_of_cancel",),
+    "T8": ("flusher",),
+    "T9": ("check_all",),
+}
+"""The seed's tasks -> the scenario functions that implement them (the one copy of this map)."""
+
+SCENARIOS: tuple[str, ...] = tuple(s for scenarios in TASK_SCENARIOS.values() for s in scenarios)
+"""Scenario function names, in seed order."""
 
 
 class Unsupported(Exception):
-    """Raised when a model cannot express a scenario; the suite records *unsupported*."""
+    """Raised when a model cannot express a scenario; the suite records *unsupported*.
+
+    Raise it from a scenario function (before or while it runs) when the model cannot
+    express the scenario on the backend it runs on; the message is the reason the cell
+    shows. Do not raise it for a bug: that is a *fail*.
+    """
 
 
 @dataclass(frozen=True)
@@ -156,19 +168,35 @@ class CheckAll(Protocol):
 class ModelInfo:
     """A model's identity card.
 
+    Whether a model is a reference, a control, a third-party adapter or a deliberately
+    broken program is not said here: the registry (:mod:`joinery.models`) says it.
+
     Attributes:
-        name: registry key, e.g. ``"taskgroup"``.
+        name: registry key, e.g. ``"taskgroup"``; must equal the key the registry or
+            ``--model`` loads it by, so a copied module cannot report as the original.
         title: what a reader calls it, e.g. ``"asyncio.TaskGroup"``.
         backends: the event loops its code runs on.
         summary: one paragraph for the site.
-        unsupported: scenario name -> why the model cannot express it.
-        control: True for a model that is *meant* to break (the seed's given programs,
-            the suite's deliberately broken programs).
+        unsupported: scenario name -> why the model cannot express it, either one reason
+            for every backend or ``{backend: reason}`` for the backends it cannot.
+        assisted: property id -> what the *adapter* adds that the library lacks (a
+            closure carrying the cause, hand-counted shedding, hand-collected errors).
+            The verdict credits the library, so such a cell reads *assisted*, not pass.
     """
 
     name: str
     title: str
     backends: tuple[Backend, ...]
     summary: str
-    unsupported: Mapping[str, str] = field(default_factory=dict)
-    control: bool = False
+    unsupported: Mapping[str, str | Mapping[Backend, str]] = field(default_factory=dict)
+    assisted: Mapping[str, str] = field(default_factory=dict)
+
+    def unsupported_on(self, backend: Backend) -> dict[str, str]:
+        """Scenario -> reason, for the scenarios declared unsupported on ``backend``."""
+        out: dict[str, str] = {}
+        for scenario, why in self.unsupported.items():
+            if isinstance(why, str):
+                out[scenario] = why
+            elif backend in why:
+                out[scenario] = why[backend]
+        return out

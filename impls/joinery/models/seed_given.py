@@ -33,7 +33,6 @@ MODEL = ModelInfo(
         "run_shedded": _NO_PROGRAM,
         "cause_of_cancel": _NO_PROGRAM,
     },
-    control=True,
 )
 
 

@@ -82,7 +82,7 @@ def test_job() -> None:
     _run(PY, "-m", "ruff", "check", ".")
     _run(PY, "-m", "ruff", "format", "--check", ".")
     _run(PY, "-m", "mypy")
-    _run(PY, "-m", "pytest", "-q", "-p", "no:randomly")
+    _run(PY, "-m", "pytest", "-q")
 
 
 def main(argv: list[str]) -> int:

@@ -20,11 +20,11 @@ import anyio
 import trio
 from joinery import task
 from joinery.models import (
-    CONTROL_MODELS,
     AsyncFn,
     Model,
     Scope,
     Unsupported,
+    kind_of,
     load_model,
     registered_models,
 )
@@ -238,7 +238,7 @@ def model_row(model: Model) -> Row:
 
 def is_control(name: str) -> bool:
     """Control models are meant to break; benchmarks leave them out."""
-    return name in CONTROL_MODELS or name.startswith("broken_")
+    return kind_of(name) in ("control", "mutant")  # the registry says which
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def test_a_results_file_without_evidence_is_refused(site_data: Path, tmp_path: P
     doc = json.loads(path.read_text())
     del doc["results"][0]["evidence"]
     path.write_text(json.dumps(doc))
-    with pytest.raises(MissingData, match=r"results\[0\] carries no evidence"):
+    with pytest.raises(MissingData, match=r"results\[0\]: 'evidence' is a required property"):
         load_site_data(build)
 
 

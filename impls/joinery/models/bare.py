@@ -30,6 +30,21 @@ MODEL = ModelInfo(
         "message, join them all, raise every failure. Correct only as far as the "
         "bookkeeping is; nothing stops code from calling create_task around it."
     ),
+    # asyncio.create_task joins, cancels and collects nothing: wherever bare passes
+    # a property of the group, it is the hand-written _Tasks that does the work.
+    assisted={
+        prop: f"the adapter's hand-written bookkeeper (_Tasks) {what}"
+        for prop, what in {
+            "join": "remembers every task and awaits them all",
+            "sibling_cancellation": "cancels the other tasks at the first failure",
+            "error_surfaced": "collects every failure and raises them together",
+            "spawn_after_close": "refuses a spawn after its join",
+            "body_error_cancels": "cancels the children when the body fails",
+            "cause": "cancels the siblings with the failure as the cancel message",
+            "shed": "counts running jobs and drops a job at the limit",
+            "all_errors_kept": "waits for every check and raises every failure",
+        }.items()
+    },
 )
 
 

@@ -29,6 +29,16 @@ MODEL = ModelInfo(
         "rest, cancellation is level-triggered so it cannot be swallowed for good. "
         "No handles or results, no bound or try-spawn; the cancel cause is a string."
     ),
+    assisted={
+        "shed": (
+            "the adapter counts running jobs by hand and drops a job when the count reaches "
+            "the limit: a nursery has no try-spawn"
+        ),
+        "all_errors_kept": (
+            "the adapter catches each check's error into a list and raises the list as one "
+            "ExceptionGroup: a nursery cancels the other checks at the first failure"
+        ),
+    },
 )
 
 

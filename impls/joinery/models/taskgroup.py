@@ -27,6 +27,16 @@ MODEL = ModelInfo(
         "failure cancels the rest, all failures surface as one ExceptionGroup. No cancel "
         "cause, no bound, no try-spawn; Python 3.15 adds TaskGroup.cancel()."
     ),
+    assisted={
+        "shed": (
+            "the adapter counts running jobs by hand and drops a job when the count reaches "
+            "the limit: TaskGroup has no try-spawn"
+        ),
+        "all_errors_kept": (
+            "the adapter catches each check's error into a list and raises the list as one "
+            "ExceptionGroup: a TaskGroup cancels the other checks at the first failure"
+        ),
+    },
 )
 
 

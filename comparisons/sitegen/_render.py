@@ -7,6 +7,7 @@ written as relative ``.md`` links so that mkdocs (with ``validation`` set to war
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import posixpath
 import re
@@ -148,8 +149,21 @@ def _model_order(conf: Conformance) -> list[str]:
 
 
 def _source_path(conf: Conformance, model: str) -> Path:
-    src = Path(conf.models[model]["source"])
-    return src if src.is_absolute() else ROOT / src
+    card = conf.models[model]
+    if card["source"] is not None:
+        return ROOT / str(card["source"])
+    # A model outside the repository: the results name no machine's path, only its
+    # module, so the building interpreter finds the file.
+    try:
+        spec = importlib.util.find_spec(card["module"])
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        raise MarkerError(
+            f"model {model!r} lives outside the repository and its module "
+            f"{card['module']!r} cannot be found by the interpreter building the site"
+        )
+    return Path(spec.origin)
 
 
 def scenario_blocks(
@@ -378,7 +392,7 @@ def evidence(conf: Conformance, model: str) -> str:
         "",
         _inline(card.get("summary", "")),
         "",
-        f"Source: `{_shown_path(Path(card['source']))}` · backends: {', '.join(card['backends'])}"
+        f"Source: `{card['source'] or card['module']}` · backends: {', '.join(card['backends'])}"
         + (" · **control model: meant to fail**" if conf.is_control(model) else "")
         + (
             " · **third-party library**: a ◐ verdict is one the adapter helped with"

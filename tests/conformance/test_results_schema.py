@@ -156,3 +156,21 @@ def test_the_notes_copy_is_the_schema_when_present():
     if not notes.exists():
         pytest.skip("no notes directory on this machine")
     assert json.loads(notes.read_text()) == results_schema()
+
+
+def test_the_site_tells_the_library_from_the_adapter(doc, tmp_path):
+    from comparisons.sitegen._render import evidence, models_list, verdict_link
+
+    path = tmp_path / "conformance.json"
+    path.write_text(json.dumps(doc))
+    conf = load_conformance(path)
+    shed = conf.cell("quattro", "shed", "asyncio")
+    assert shed is not None and shed["assisted"]
+    link = verdict_link(conf, "matrix.md", shed, long=True)
+    assert "◐ pass, assisted by the adapter" in link and ".jv-assisted" in link
+    assert "the adapter counts running jobs by hand" in link
+    plain = conf.cell("taskgroup", "join", "asyncio")
+    assert plain is not None and "◐" not in verdict_link(conf, "matrix.md", plain, long=True)
+    page = evidence(conf, "quattro")
+    assert "◐ Assisted:** the library does not do this alone" in page
+    assert "third-party library" in page and "third-party library" in models_list(conf, "x.md")

@@ -184,3 +184,24 @@ def test_module_text_for_a_user_model_documents_itself():
     # The test model is a plain module a user could write: no harness import.
     text = textwrap.dedent(LIMITED.read_text())
     assert "joinery.harness" not in text and "joinery.conformance" not in text
+
+
+def test_the_catalogue_may_not_contradict_the_task_scenario_map(tmp_path):
+    import re
+    import tomllib
+
+    from joinery.conformance import load_catalogue
+    from joinery.conformance._suite import HERE
+
+    text = (HERE / "properties.toml").read_text()
+    first = next(iter(tomllib.loads(text).values()))
+    allowed = {s for t in first["tasks"] for s in TASK_SCENARIOS[t]}
+    foreign = next(s for s in SCENARIOS if s not in allowed)
+    stray = tmp_path / "stray.toml"
+    stray.write_text(re.sub(r"(?m)^scenarios = .*$", f'scenarios = ["{foreign}"]', text, count=1))
+    with pytest.raises(ValueError, match=rf"drives scenarios \['{foreign}'\]"):
+        load_catalogue(stray)
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text(re.sub(r"(?m)^tasks = .*$", 'tasks = ["T42"]', text, count=1))
+    with pytest.raises(ValueError, match=r"unknown tasks \['T42'\]"):
+        load_catalogue(unknown)

@@ -19,7 +19,7 @@ from typing import Any
 from joinery.conformance._checks import CHECKS
 from joinery.conformance._results import SCHEMA, validate_results
 from joinery.conformance._verdict import VERDICTS, Judgement, Verdict, sanitised
-from joinery.models import SCENARIOS, TASK_SCENARIOS, Backend, Model
+from joinery.models import TASK_SCENARIOS, Backend, Model
 
 HERE = Path(__file__).parent
 
@@ -96,13 +96,20 @@ def load_catalogue(path: Path = HERE / "properties.toml") -> dict[str, Property]
         missing = {"statement", "tasks", "scenarios", "observed_by"} - set(entry)
         if missing:
             raise ValueError(f"{path.name}: property {pid!r} lacks {sorted(missing)}")
-        # The task -> scenario map lives in joinery.models (TASK_SCENARIOS) only.
+        # The task -> scenario map lives in joinery.models (TASK_SCENARIOS) only: a
+        # property names the scenarios it drives, which must belong to its tasks.
         bad_tasks = [t for t in entry["tasks"] if t not in TASK_SCENARIOS]
-        bad_scenarios = [s for s in entry["scenarios"] if s not in SCENARIOS]
-        if bad_tasks or bad_scenarios or not entry["tasks"]:
+        if bad_tasks or not entry["tasks"]:
             raise ValueError(
-                f"{path.name}: property {pid!r} names unknown tasks {bad_tasks} or "
-                f"scenarios {bad_scenarios} (known: joinery.models.TASK_SCENARIOS)"
+                f"{path.name}: property {pid!r} names unknown tasks {bad_tasks}; "
+                f"known: {', '.join(TASK_SCENARIOS)} (joinery.models.TASK_SCENARIOS)"
+            )
+        allowed = {s for t in entry["tasks"] for s in TASK_SCENARIOS[t]}
+        stray = [s for s in entry["scenarios"] if s not in allowed]
+        if stray:
+            raise ValueError(
+                f"{path.name}: property {pid!r} drives scenarios {stray}, which belong to "
+                f"none of its tasks {entry['tasks']} (joinery.models.TASK_SCENARIOS)"
             )
         props[pid] = Property(
             pid,

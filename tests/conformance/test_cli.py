@@ -140,3 +140,21 @@ def test_user_facing_errors_name_no_internal_issue_numbers(word):
     from comparisons.sitegen._data import PRODUCERS
 
     assert not any(word in text for text in PRODUCERS.values())
+
+
+def test_a_missing_third_party_library_skips_its_row_loudly(monkeypatch, capsys):
+    import joinery.models
+
+    real = joinery.models.load_model
+
+    def load(name):
+        if name == "quattro":
+            raise LookupError("model 'quattro' failed to import: ModuleNotFoundError: quattro")
+        return real(name)
+
+    monkeypatch.setattr("joinery.conformance.__main__.load_model", load)
+    code = main(["run", "--no-mutants", "--property", "join", "--quiet"])
+    captured = capsys.readouterr()
+    assert "skipped third-party model quattro: model 'quattro' failed to import" in captured.err
+    assert "aiotools [asyncio]" in captured.out and "quattro [" not in captured.out
+    assert code == 0

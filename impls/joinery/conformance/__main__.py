@@ -40,7 +40,16 @@ def _models(names: Sequence[str], with_mutants: bool) -> list[Model]:
     if names:
         broken = mutants()
         return [broken[n] if n in broken else load_model(n) for n in names]
-    models = [load_model(n) for n in registered_models()]
+    models = []
+    for name in registered_models():
+        try:
+            models.append(load_model(name))
+        except LookupError as exc:
+            if kind_of(name) != "third-party" or "failed to import" not in str(exc):
+                raise
+            # A library nobody here wrote may be absent (pip install -e .[thirdparty]):
+            # its row is left out, loudly, rather than failing every other model.
+            print(f"skipped third-party model {name}: {exc}", file=sys.stderr)
     if with_mutants:
         models += list(mutants().values())
     return models

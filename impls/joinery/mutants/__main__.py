@@ -76,7 +76,12 @@ def _print(doc: dict[str, Any]) -> int:
     for e in doc["mutants"]:
         if e["status"] == "survived":
             j = e["judgment"]
-            verdict = f"needs {j['property']}: {j['why']}" if j else "NOT JUDGED"
+            if j is None:
+                verdict = "NOT JUDGED"
+            elif j["judgment"] == "needs property":
+                verdict = f"needs {j['property']} [{j['group']}]: {j['why']}"
+            else:
+                verdict = f"{j['judgment']} [{j['group']}]: {j['why']}"
             print(f"survivor {e['id']} {e['description']}\n    {verdict}")
     for p in doc["problems"]:
         print(f"PROBLEM {p}")

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ast
 import difflib
+import functools
 import hashlib
+import linecache
 import sys
 import types
 from dataclasses import dataclass, replace
@@ -79,7 +81,12 @@ def generate(model: str) -> list[Mutant]:
     if model not in MUTATED_MODELS:
         known = ", ".join(MUTATED_MODELS)
         raise LookupError(f"no mutants of {model!r}: the mutated models are {known}")
-    source = original_source(model)
+    return list(_generate(model, original_source(model)))
+
+
+@functools.lru_cache(maxsize=len(MUTATED_MODELS))
+def _generate(model: str, source: str) -> tuple[Mutant, ...]:
+    # Cached by source text: a few seconds of parsing, shared by every caller.
     seen = {normalized(source)}
     made: list[Mutant] = []
     for site in sites(ast.parse(source)):
@@ -92,7 +99,7 @@ def generate(model: str) -> list[Mutant]:
             continue  # e.g. a deleted statement that left a `nonlocal` after its use
         seen.add(text)
         made.append(Mutant(model, len(made) + 1, site, text))
-    return made
+    return tuple(made)
 
 
 def diff(mutant: Mutant, context: int = 2) -> str:
@@ -114,6 +121,9 @@ def load(mutant: Mutant) -> Model:
     module = types.ModuleType(name, f"{mutant.id}: {mutant.description}")
     module.__file__ = f"<{mutant.id}>"
     sys.modules[name] = module
+    # Tracebacks and the leak detector's await chains show the mutant's own lines.
+    lines = mutant.source.splitlines(keepends=True)
+    linecache.cache[module.__file__] = (len(mutant.source), None, lines, module.__file__)
     exec(compile(mutant.source, module.__file__, "exec"), module.__dict__)
     info: ModelInfo = module.__dict__["MODEL"]  # set by the exec above
     module.__dict__["MODEL"] = replace(

@@ -4,8 +4,8 @@ A survivor is judged once, by a person, in ``survivors.toml``::
 
     ["mutant:taskgroup:017"]
     description = "delete in spawn_then_wait (line 94): delete `tg.create_task(work())`"
-    judgment = "needs property"            # or "equivalent"
-    property = "spawn_then_wait"           # needs property: the property that should catch it
+    judgment = "needs property"            # or "equivalent", or "accepted"
+    property = "spawn_after_close"         # needs property: the property that should catch it
     why = "nothing calls spawn_then_wait"  # one line
 
 ``description`` must equal the mutant's: when a model's source changes, its mutants are
@@ -25,14 +25,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from joinery.conformance import _checks
-from joinery.mutants._generate import MUTATED_MODELS, Mutant, diff, source_digest
+from joinery.mutants._generate import MUTATED_MODELS, Mutant, diff, generate, source_digest
 from joinery.mutants._operators import OPERATORS
 from joinery.mutants._run import Baseline, Result
 
 SCHEMA = "joinery.mutants/1"
 JUDGMENTS = Path(__file__).with_name("survivors.toml")
-Kind = Literal["equivalent", "needs property"]
-KINDS: tuple[Kind, ...] = ("equivalent", "needs property")
+Kind = Literal["equivalent", "needs property", "accepted"]
+KINDS: tuple[Kind, ...] = ("equivalent", "needs property", "accepted")
+"""equivalent: no caller can tell it from the original (why). needs property: a property
+should catch it (which). accepted: a real difference that no property judges, on
+purpose (why); it counts as a survivor."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Judgment:
     judgment: Kind
     why: str
     property: str | None
+    group: str | None
 
 
 def load_judgments(path: Path = JUDGMENTS) -> dict[str, Judgment]:
@@ -65,7 +69,12 @@ def load_judgments(path: Path = JUDGMENTS) -> dict[str, Judgment]:
         if entry["judgment"] == "needs property" and not entry.get("property"):
             raise ValueError(f"{where}: a 'needs property' judgment names the property")
         out[mid] = Judgment(
-            mid, entry["description"], entry["judgment"], entry["why"], entry.get("property")
+            mid,
+            entry["description"],
+            entry["judgment"],
+            entry["why"],
+            entry.get("property"),
+            entry.get("group"),
         )
     return out
 
@@ -125,18 +134,23 @@ def build_report(
             "killed_by": result.cell,
             "detail": result.detail,
             "cells_run": result.cells_run,
-            "seconds": round(result.seconds, 3),
+            "evidence_differs": result.evidence_differs if status != "killed" else None,
         }
         if status != "killed":
             entry["diff"] = diff(mutant)
             entry["judgment"] = (
                 None
                 if judged is None
-                else {"judgment": judged.judgment, "property": judged.property, "why": judged.why}
+                else {
+                    "judgment": judged.judgment,
+                    "property": judged.property,
+                    "group": judged.group,
+                    "why": judged.why,
+                }
             )
         entries.append(entry)
-    known = {m.id for m in mutants}
     modelled = {m.model for m in mutants}
+    known = {m.id for model in modelled for m in generate(model)}
     for mid in sorted(set(judgments) - known):
         if mid.split(":")[1] in modelled:
             problems.append(f"{mid}: judged in {JUDGMENTS.name}, but there is no such mutant")

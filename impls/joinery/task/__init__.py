@@ -106,6 +106,7 @@ def scope(
     limit: int | None = None,
     timeout: float | None = None,
     name: str = "",
+    shield: bool = False,
 ) -> Scope:
     """A new scope for the running event loop; enter it with ``async with``.
 
@@ -115,13 +116,19 @@ def scope(
         timeout: seconds from entry until the scope cancels everything with a
             :class:`DeadlineExceeded` cause and raises it.
         name: shown in :func:`tree` dumps.
+        shield: cancellations of enclosing scopes do not reach this scope's body and
+            children (its own deadline and ``cancel()`` still do): for cleanup that
+            must finish. On asyncio it blocks joinery's cancellations, not a raw
+            ``Task.cancel()`` (see docs/task-semantics.md).
 
     Raises:
         ValueError: ``limit`` is not a positive int, or ``timeout`` is negative.
         RuntimeError: not called from asyncio or trio code.
     """
     frame = sys._getframe(1)
-    return _make(policy, limit, timeout, name, f"{frame.f_code.co_filename}:{frame.f_lineno}")
+    return _make(
+        policy, limit, timeout, name, f"{frame.f_code.co_filename}:{frame.f_lineno}", shield
+    )
 
 
 async def run(
@@ -181,7 +188,14 @@ def tree() -> str:
     return dump(s for s in list(LIVE_ROOTS) if s._key is key)
 
 
-def _make(policy: Policy, limit: int | None, timeout: float | None, name: str, site: str) -> Scope:
+def _make(
+    policy: Policy,
+    limit: int | None,
+    timeout: float | None,
+    name: str,
+    site: str,
+    shield: bool = False,
+) -> Scope:
     try:
         library = sniffio.current_async_library()
     except sniffio.AsyncLibraryNotFoundError:
@@ -192,6 +206,7 @@ def _make(policy: Policy, limit: int | None, timeout: float | None, name: str, s
         "timeout": timeout,
         "name": name,
         "site": site,
+        "shield": shield,
     }
     if library == "asyncio":
         from joinery.task._asyncio import AsyncioScope

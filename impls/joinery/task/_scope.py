@@ -49,6 +49,9 @@ LIVE_ROOTS: dict[Scope, None] = {}
 
 NEW, OPEN, EXITING, EXITED = 0, 1, 2, 3
 
+_BARE = (KeyboardInterrupt, SystemExit)
+"""Raised bare by a scope, as asyncio.TaskGroup does; the rest is on their __context__."""
+
 
 class Scope(ABC):
     """A structured-concurrency scope: every child is joined before it exits.
@@ -70,6 +73,7 @@ class Scope(ABC):
         name: str = "",
         site: str = "?",
         bare: bool = False,
+        shield: bool = False,
     ) -> None:
         if not isinstance(policy, Policy):
             raise TypeError(f"policy must be a task.Policy (FAIL_FAST, ...), not {policy!r}")
@@ -86,6 +90,7 @@ class Scope(ABC):
         self._name = name
         self._site = site
         self._bare = bare  # raise a lone body error bare (used by services)
+        self._shield = bool(shield)  # enclosing scopes' cancellations do not reach in
         self._state = NEW
         self._accepting = False
         self._children: dict[Handle[Any], None] = {}  # live, or done but not yet consumed
@@ -210,12 +215,35 @@ class Scope(ABC):
         """
         if cause is not None and not isinstance(cause, BaseException):
             raise TypeError(f"cancel(cause): cause must be an exception object, not {cause!r}")
+        if self._state != NEW:
+            self._check_thread("cancel", "use s.cancel_threadsafe() from other threads")
         if cause is None:
             frame = sys._getframe(1)
             cause = CancelRequested(
                 f"cancelled by Scope.cancel() at {frame.f_code.co_filename}:{frame.f_lineno}"
             )
         self._cancel(cause)
+
+    def cancel_threadsafe(self, cause: BaseException | None = None) -> None:
+        """:meth:`cancel`, callable from any thread; it takes effect on the scope's loop.
+
+        The cancel happens at the loop's next step, not before this returns. A no-op
+        once the scope has exited (or if it was never entered).
+        """
+        if cause is not None and not isinstance(cause, BaseException):
+            raise TypeError(f"cancel(cause): cause must be an exception object, not {cause!r}")
+        if cause is None:
+            frame = sys._getframe(1)
+            cause = CancelRequested(
+                f"cancelled by Scope.cancel_threadsafe() at "
+                f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            )
+        if self._state in (OPEN, EXITING):
+            self._call_soon_threadsafe(self._cancel_if_open, cause)
+
+    def _cancel_if_open(self, cause: BaseException) -> None:
+        if self._state in (OPEN, EXITING):
+            self._cancel(cause)
 
     @property
     def cause(self) -> BaseException | None:
@@ -231,7 +259,7 @@ class Scope(ABC):
         while scope is not None:
             if scope._cause is not None:
                 return scope._cause
-            if scope._state == EXITED:
+            if scope._state == EXITED or scope._shield:
                 return None
             scope = scope._parent
         return None
@@ -321,8 +349,8 @@ class Scope(ABC):
         h._value = value
         if kind == FAILED:
             self._failed.append(h)
-            if not isinstance(value, Exception):  # KeyboardInterrupt, SystemExit
-                if self._base_error is None:
+            if not isinstance(value, Exception):  # KeyboardInterrupt, GeneratorExit...
+                if self._base_error is None and isinstance(value, _BARE):
                     self._base_error = value
                 self._cancel(value)
             elif self._policy is Policy.FAIL_FAST:
@@ -380,11 +408,40 @@ class Scope(ABC):
     def _deadline_passed(self) -> bool:
         return False
 
-    def _enter_common(self, owner: object, key: object) -> None:
+    def _check_new(self) -> None:
+        """Refuse a second entry (say a child doing ``async with s`` on its parent)."""
         if self._state != NEW:
             raise RuntimeError(
                 f"the scope opened at {self._site} was already entered; call task.scope() again"
             )
+
+    def _check_exiting_task(self, same_task: bool) -> None:
+        """Refuse an exit from another task than the one that entered the scope."""
+        if not same_task:
+            raise RuntimeError(
+                f"the scope opened at {self._site} is exited from another task than the "
+                "one that entered it: enter and exit a scope in the same task"
+            )
+
+    def _poke_enclosing(self) -> None:
+        """A shielded scope was left: cancelled enclosing scopes look at its task again."""
+        scope = self._parent
+        while scope is not None:
+            scope._poke()
+            scope = scope._parent
+
+    def _poke(self) -> None:  # noqa: B027 - a no-op where the backend shields natively
+        """Deliver this scope's cancellation again to tasks a shield kept it from."""
+
+    def _check_thread(self, what: str, fix: str) -> None:
+        """Raise RuntimeError naming ``what`` unless called from the scope's thread."""
+
+    def _call_soon_threadsafe(self, fn: Callable[[BaseException], None], arg: Any) -> None:
+        """Run ``fn(arg)`` on the scope's loop, from any thread."""
+        raise NotImplementedError
+
+    def _enter_common(self, owner: object, key: object) -> None:
+        self._check_new()
         self._state = OPEN
         self._accepting = True
         self._owner = owner
@@ -421,6 +478,8 @@ class Scope(ABC):
         if error is not None:
             if error is exc:
                 return False
+            if isinstance(error, _BARE):
+                raise error
             raise error from None
         if foreign is not None:
             if foreign is exc:
@@ -445,16 +504,18 @@ class Scope(ABC):
             self._parent._nested.remove(self)
         else:
             LIVE_ROOTS.pop(self, None)
-        if self._base_error is not None:
-            return self._base_error
-        if body_error is not None and not isinstance(body_error, Exception):
-            return body_error
-        errors: list[Exception] = []
+        if body_error is not None and isinstance(body_error, _BARE) and self._base_error is None:
+            self._base_error = body_error
+        errors: list[BaseException] = []
         won = self._policy is Policy.RACE and self._winner is not None
         for h in self._failed:
-            if self._policy is Policy.FAIL_FAST or (h._use != DELIVERED and not won):
+            if (
+                self._policy is Policy.FAIL_FAST
+                or (h._use != DELIVERED and not won)
+                or not isinstance(h._value, Exception)
+            ):
                 errors.append(h._value)
-        if isinstance(body_error, Exception) and not any(body_error is e for e in errors):
+        if body_error is not None and not any(body_error is e for e in errors):
             errors.append(body_error)
         if self._deadline_fired and isinstance(self._cause, Exception):
             errors.append(self._cause)
@@ -470,11 +531,26 @@ class Scope(ABC):
                     )
                 )
         self._children.clear()  # handles point at the scope; break the cycle
+        bare = self._base_error
+        if bare is not None:
+            # KeyboardInterrupt/SystemExit go out bare (as TaskGroup), but nothing is
+            # lost: the rest hangs on its __context__, e.g. a child's ValueError next to
+            # the user's Ctrl-C is still printed and reachable.
+            self._base_error = None
+            others = [e for e in errors if e is not bare]
+            if others:
+                bare.__context__ = BaseExceptionGroup(f"task.scope opened at {self._site}", others)
+                bare.__suppress_context__ = False
+                bare.add_note(
+                    f"joinery.task: {len(others)} other failure(s) of the scope opened at "
+                    f"{self._site} are in this exception's __context__"
+                )
+            return bare
         if not errors:
             return None
         if self._bare and len(errors) == 1 and errors[0] is body_error:
             return body_error
-        return ExceptionGroup(f"task.scope opened at {self._site}", errors)
+        return BaseExceptionGroup(f"task.scope opened at {self._site}", errors)
 
     def _set_deadline(self, now: float) -> None:
         if self._timeout is not None:

@@ -45,9 +45,14 @@ class TrioScope(Scope):
     _nursery: trio.Nursery
 
     async def __aenter__(self) -> TrioScope:
+        self._check_new()
         self._enter_common(trio.lowlevel.current_task(), trio.lowlevel.current_trio_token())
         self._thread = threading.get_ident()
         self._where, self._here = threading.get_ident, self._thread
+        self._shield_scope: trio.CancelScope | None = None
+        if self._shield:
+            self._shield_scope = trio.CancelScope(shield=True)
+            self._shield_scope.__enter__()
         self._manager = trio.open_nursery(strict_exception_groups=True)
         self._nursery = await self._manager.__aenter__()
         self._set_deadline(trio.current_time())
@@ -64,6 +69,7 @@ class TrioScope(Scope):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
+        self._check_exiting_task(trio.lowlevel.current_task() is self._owner)
         self._begin_exit()
         body_error: BaseException | None = None
         to_trio: BaseException | None = None  # cancellations are trio's business
@@ -84,8 +90,32 @@ class TrioScope(Scope):
             raised = None if suppressed else to_trio
         except BaseException as e:  # an enclosing scope's cancellation, or a KeyboardInterrupt
             raised = e
+            if e is not to_trio:
+                # The body's own errors while it waited for the children (a
+                # KeyboardInterrupt delivered to it): the body's, not trio's, and bare.
+                cancelled, rest = _split_cancelled(e)
+                if rest is not None:
+                    for leaf in _leaves(rest):
+                        if body_error is None:
+                            body_error = leaf
+                        self._cancel(leaf)
+                    raised = cancelled
+        if self._shield_scope is not None:
+            self._shield_scope.__exit__(None, None, None)
         self._poll_deadline()
         return self._leave(exc, body_error, raised)
+
+    def _check_thread(self, what: str, fix: str) -> None:
+        if threading.get_ident() != self._thread:
+            raise RuntimeError(
+                f"{what}() of the scope opened at {self._site} called from thread "
+                f"{threading.current_thread().name!r}, but it belongs to the trio run in "
+                f"another thread: {fix}"
+            )
+
+    def _call_soon_threadsafe(self, fn: Callable[[BaseException], None], arg: Any) -> None:
+        token: Any = self._key
+        token.run_sync_soon(fn, arg)
 
     def _check_caller(self) -> None:
         if threading.get_ident() != self._thread:
@@ -189,7 +219,7 @@ class TrioScope(Scope):
             raise cancelled from None
 
     def _cancel_backend(self) -> None:
-        self._nursery.cancel_scope.cancel(reason=repr(self._cause))
+        self._nursery.cancel_scope.cancel(reason=_safe_repr(self._cause))
 
     async def _wait_done(self, h: Handle[Any]) -> None:
         if h._waiters is None:
@@ -214,6 +244,19 @@ class TrioScope(Scope):
             and trio.current_time() >= self._deadline
         ):
             self._fire_deadline()
+
+
+def _safe_repr(cause: object) -> str:
+    try:
+        return repr(cause)
+    except Exception:  # a cause with a broken __repr__ must not break the cancel
+        return f"<{type(cause).__name__} object (repr failed)>"
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for e in exc.exceptions for leaf in _leaves(e)]
+    return [exc]
 
 
 def _split_cancelled(

@@ -1,0 +1,568 @@
+"""Issue 10 §1: the behaviours found wrong by attacking joinery.task, one test (or more) each.
+
+Each test names its §1 item. Every test runs on asyncio and trio (the ``run`` fixture);
+the cross-backend ones run one program on both and compare a normalised outcome. The
+rules they check are written down in docs/task-semantics.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import anyio.lowlevel
+import pytest
+import trio
+from joinery import task
+from joinery.harness import VirtualClockEventLoop
+
+
+async def _sleep_then(delay: float, exc: BaseException | None = None, value: Any = None) -> Any:
+    await anyio.sleep(delay)
+    if exc is not None:
+        raise exc
+    return value
+
+
+class Custom(BaseException):
+    """A BaseException subclass that is neither KeyboardInterrupt nor SystemExit."""
+
+
+def _shape(exc: BaseException | None) -> Any:
+    """A backend-neutral picture of an outcome: types and group nesting, oldest first."""
+    if exc is None:
+        return None
+    if isinstance(exc, BaseExceptionGroup):
+        return (type(exc).__name__, [_shape(e) for e in exc.exceptions])
+    if isinstance(exc, asyncio.CancelledError | trio.Cancelled):
+        return "Cancelled(backend)"
+    return type(exc).__name__
+
+
+def _on_both(run_on: Any, fn: Callable[[], Awaitable[Any]]) -> list[Any]:
+    """Run ``fn`` on asyncio and trio; return each backend's normalised outcome."""
+    outcomes = []
+    for backend in ("asyncio", "trio"):
+        try:
+            outcomes.append(("returned", run_on(backend, fn)))
+        except BaseException as e:
+            outcomes.append(("raised", _shape(e)))
+    return outcomes
+
+
+# -- §1.1 errors dropped -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exc_type", [Custom, GeneratorExit])
+def test_1_1_base_exceptions_are_grouped_with_every_other_failure(run: Any, exc_type: type) -> None:
+    boom, base = ValueError("boom"), exc_type("base")
+
+    async def main() -> None:
+        with pytest.raises(BaseExceptionGroup) as info:
+            async with task.scope(policy=task.SUPERVISE) as s:
+                s.spawn(_sleep_then, 1, boom).discard()
+                s.spawn(_sleep_then, 2, base).discard()
+        assert list(info.value.exceptions) == [boom, base]
+
+    run(main)
+
+
+def test_1_1_body_base_exception_is_grouped_with_the_child_failures(run: Any) -> None:
+    boom, base = ValueError("boom"), Custom("body")
+
+    async def main() -> None:
+        with pytest.raises(BaseExceptionGroup) as info:
+            async with task.scope(policy=task.SUPERVISE) as s:
+                s.spawn(_sleep_then, 0, boom).discard()
+                await anyio.sleep(1)
+                raise base
+        assert set(map(id, info.value.exceptions)) == {id(boom), id(base)}
+
+    run(main)
+
+
+def test_1_1_keyboard_interrupt_is_bare_but_the_other_failures_are_reachable(run: Any) -> None:
+    boom = ValueError("boom")
+
+    async def main() -> None:
+        with pytest.raises(KeyboardInterrupt) as info:
+            async with task.scope(policy=task.SUPERVISE) as s:
+                s.spawn(_sleep_then, 1, boom).discard()
+                s.spawn(_sleep_then, 2, KeyboardInterrupt()).discard()
+        ctx = info.value.__context__
+        assert isinstance(ctx, BaseExceptionGroup)
+        assert list(ctx.exceptions) == [boom]
+
+    run(main)
+
+
+# -- §1.2 cancelled work starts ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["outside", "deadline"])
+def test_1_2_queued_children_never_start_once_the_scope_is_cancelled(run: Any, how: str) -> None:
+    started: list[int] = []
+
+    async def worker(i: int) -> None:
+        started.append(i)
+        await anyio.sleep(10)
+
+    async def main() -> None:
+        with anyio.move_on_after(5 if how == "outside" else 100):
+            async with task.scope(limit=1, timeout=5 if how == "deadline" else None) as s:
+                for i in range(4):
+                    s.spawn(worker, i).discard()
+        assert started == [0]
+
+    if how == "deadline":
+        with pytest.raises(ExceptionGroup):
+            run(main)
+    else:
+        run(main)
+
+
+# -- §1.3 spurious group members ---------------------------------------------------------
+
+
+def test_1_3_a_sibling_woken_as_the_scope_fails_that_spawns_adds_no_scope_closed_error(
+    run_on: Any,
+) -> None:
+    boom = ValueError("boom")
+
+    async def main() -> None:
+        async def spawner(s: task.Scope) -> None:
+            await anyio.sleep(1)
+            s.spawn(_sleep_then, 1).discard()
+
+        async with task.scope() as s:
+            s.spawn(_sleep_then, 1, boom).discard()
+            s.spawn(spawner, s).discard()
+
+    outcomes = _on_both(run_on, main)
+    assert outcomes[0] == outcomes[1] == ("raised", ("ExceptionGroup", ["ValueError"]))
+
+
+def test_1_3_awaiting_a_queued_sibling_in_a_cancelled_scope_is_not_a_failure(run_on: Any) -> None:
+    async def waits_for(h: task.Handle[Any]) -> None:
+        await h
+
+    async def main() -> None:
+        async with task.scope(limit=1) as s:
+            s.spawn(_sleep_then, 10).discard()
+            h = s.spawn(_sleep_then, 1)
+            s.spawn(waits_for, h).discard()
+            await anyio.sleep(1)
+            s.cancel()
+
+    outcomes = _on_both(run_on, main)
+    assert outcomes[0] == outcomes[1] == ("returned", None)
+
+
+@pytest.mark.parametrize("timeout", [0, 1e-9])
+def test_1_3_tiny_timeouts_raise_deadline_exceeded_alone(run_on: Any, timeout: float) -> None:
+    async def main() -> None:
+        async with task.scope(timeout=timeout) as s:
+            s.spawn(_sleep_then, 1).discard()
+            await anyio.lowlevel.checkpoint()
+            s.spawn(_sleep_then, 1).discard()
+
+    outcomes = _on_both(run_on, main)
+    assert outcomes[0] == outcomes[1] == ("raised", ("ExceptionGroup", ["DeadlineExceeded"]))
+
+
+# -- §1.4 deadlines ------------------------------------------------------------------------
+
+
+def test_1_4_synchronous_code_past_the_deadline_raises_nothing(run: Any) -> None:
+    async def main() -> None:
+        async with task.scope(timeout=1) as s:
+            s.spawn(_sleep_then, 0.5).discard()
+            await anyio.sleep(0.9)
+        # only synchronous code ran past the deadline: nothing was cancelled
+
+    run(main)
+
+
+def test_1_4_empty_body_with_timeout_zero_returns(run_on: Any) -> None:
+    async def main() -> None:
+        async with task.scope(timeout=0):
+            pass
+
+    assert _on_both(run_on, main) == [("returned", None)] * 2
+
+
+def test_1_4_an_enclosing_cancel_that_fired_first_wins(backend: str, run: Any) -> None:
+    async def main() -> str:
+        with anyio.move_on_after(1) as outer:
+            async with task.scope(timeout=1):
+                await anyio.sleep(5)
+        return "moved on" if outer.cancelled_caught else "not caught"
+
+    # the outer move_on_after was created first with the same deadline: it fired first
+    assert run(main) == "moved on"
+
+
+# -- §1.5 results lost -------------------------------------------------------------------
+
+
+def test_1_5_an_interrupted_await_leaves_the_handle_unconsumed(run: Any) -> None:
+    async def main() -> int:
+        async with task.scope() as s:
+            h = s.spawn(_sleep_then, 5, None, 42)
+            with anyio.move_on_after(1):
+                await h
+            return int(await h)
+
+    assert run(main) == 42
+
+
+# -- §1.6 services -------------------------------------------------------------------------
+
+
+async def _stubborn_service() -> None:
+    try:
+        await anyio.sleep(100)
+    except BaseException:
+        pass  # swallow one cancellation
+    await anyio.sleep(100)
+
+
+def test_1_6_a_service_that_swallows_one_cancel_is_cancelled_again(run: Any) -> None:
+    async def main() -> float:
+        async with task.scope() as s:
+            svc = s.service(_stubborn_service)
+            await anyio.sleep(1)
+            await svc.stop()
+        return anyio.current_time()
+
+    assert run(main) == 1
+
+
+def test_1_6_services_do_not_take_limit_slots(run: Any) -> None:
+    async def daemon() -> None:
+        await anyio.sleep(100)
+
+    async def main() -> int:
+        async with task.scope(limit=2) as s:
+            for _ in range(3):
+                s.service(daemon)
+            h = s.spawn(_sleep_then, 1, None, 7)
+            value = int(await h)
+            s.cancel()
+        return value
+
+    assert run(main) == 7
+
+
+# -- §1.7 misuse -----------------------------------------------------------------------------
+
+
+def test_1_7_a_child_re_entering_its_parent_is_refused_and_the_scope_intact(run: Any) -> None:
+    boom = ValueError("boom")
+
+    async def reenter(s: task.Scope) -> None:
+        async with s:
+            pass
+
+    async def main() -> None:
+        with pytest.raises(ExceptionGroup) as info:
+            async with task.scope() as s:
+                s.spawn(reenter, s).discard()
+                await anyio.sleep(1)
+                raise boom
+        kinds = [type(e) for e in info.value.exceptions]
+        assert kinds == [RuntimeError, ValueError]  # the misuse, then the body's error
+        assert "already entered" in str(info.value.exceptions[0])
+
+    run(main)
+
+
+# -- §1.8 busy re-cancel and shielding ------------------------------------------------------
+
+
+def test_1_8_shielded_cleanup_finishes(run: Any) -> None:
+    log: list[str] = []
+
+    async def child() -> None:
+        try:
+            await anyio.sleep(100)
+        finally:
+            async with task.scope(shield=True):
+                await anyio.sleep(1)
+                log.append("cleaned")
+
+    async def main() -> None:
+        async with task.scope() as s:
+            s.spawn(child).discard()
+            await anyio.sleep(1)
+            s.cancel()
+        assert log == ["cleaned"]
+        assert anyio.current_time() == 2
+
+    run(main)
+
+
+def test_1_8_a_cancelled_scope_does_not_spin_while_its_children_wait() -> None:
+    # The loop's steps are counted: a re-cancel polled at every step would spin the
+    # virtual clock's loop without ever idling (no time would pass: a hang).
+    steps = 0
+
+    class Counting(VirtualClockEventLoop):
+        def _run_once(self) -> None:
+            nonlocal steps
+            steps += 1
+            if steps > 10_000:
+                raise RuntimeError("the loop spins")
+            super()._run_once()  # type: ignore[misc]
+
+    async def child(job: asyncio.Future[None]) -> None:
+        try:
+            await asyncio.sleep(100)
+        finally:
+            async with task.scope(shield=True):
+                await asyncio.shield(job)  # cleanup that must finish, shielded
+
+    async def main() -> float:
+        job: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_later(10, job.set_result, None)
+        async with task.scope() as s:
+            s.spawn(child, job).discard()
+            await asyncio.sleep(1)
+            s.cancel()
+        return asyncio.get_running_loop().time()
+
+    with asyncio.Runner(loop_factory=Counting) as runner:
+        assert runner.run(main()) == 10
+    assert steps < 50
+
+
+# -- §1.9 threads ---------------------------------------------------------------------------
+
+
+def test_1_9_cancel_from_another_thread_is_refused_with_the_state_unchanged(
+    run: Any, from_another_thread: Any
+) -> None:
+    async def main() -> None:
+        async with task.scope() as s:
+            h = s.spawn(_sleep_then, 1, None, 1)
+            err = await from_another_thread(s, s.cancel)
+            assert isinstance(err, RuntimeError) and "thread" in str(err)
+            assert not s.cancel_called
+            assert await h == 1
+
+    run(main)
+
+
+def test_1_9_cancel_threadsafe_cancels_from_another_thread(run: Any) -> None:
+    async def main() -> BaseException | None:
+        async with task.scope() as s:
+            h = s.spawn(_sleep_then, 1000)
+            t = threading.Thread(target=s.cancel_threadsafe, args=(KeyError("why"),))
+            t.start()
+            while not s.cancel_called:
+                await anyio.sleep(0.01)
+            t.join()
+            with pytest.raises(task.Cancelled):
+                await h
+        return s.cause
+
+    assert isinstance(run(main), KeyError)
+
+
+# -- §1.13 shapes and messages ---------------------------------------------------------------
+
+
+def test_1_13_an_async_generator_function_is_refused_by_name(run: Any) -> None:
+    async def agen() -> Any:
+        yield 1
+
+    async def main() -> None:
+        async with task.scope() as s:
+            with pytest.raises(TypeError, match="async generator"):
+                s.spawn(agen)  # type: ignore[arg-type]
+
+    run(main)
+
+
+def test_1_13_launch_errors_name_launch(run: Any) -> None:
+    def plain() -> None:
+        pass
+
+    async def main() -> None:
+        async with task.scope() as s:
+            with pytest.raises(TypeError, match=r"launch\(\)"):
+                s.launch(plain)  # type: ignore[arg-type]
+
+    run(main)
+
+
+def test_1_13_cancel_with_a_raising_repr_still_cancels(run: Any) -> None:
+    class Ugly(Exception):
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr")
+
+    async def main() -> None:
+        async with task.scope() as s:
+            h = s.spawn(_sleep_then, 100)
+            s.cancel(Ugly())
+            with pytest.raises(task.Cancelled):
+                await h
+        assert isinstance(s.cause, Ugly)
+
+    run(main)
+
+
+def test_1_13_keyboard_interrupt_in_the_waiting_body_is_bare(run_on: Any) -> None:
+    async def main() -> None:
+        async def interrupt_body(t: Any) -> None:
+            await anyio.sleep(1)
+            raise KeyboardInterrupt
+
+        async with task.scope() as s:
+            s.spawn(interrupt_body, None).discard()
+            s.spawn(_sleep_then, 10).discard()
+
+    assert _on_both(run_on, main) == [("raised", "KeyboardInterrupt")] * 2
+
+
+# -- §1.14 readiness ---------------------------------------------------------------------------
+
+
+def test_1_14_start_returns_the_started_value_and_the_child_runs_on(run: Any) -> None:
+    log: list[str] = []
+
+    async def server(port: int, *, task_status: Any) -> None:
+        await anyio.sleep(1)
+        task_status.started(port + 1)
+        await anyio.sleep(1)
+        log.append("served")
+
+    async def main() -> int:
+        async with task.scope() as s:
+            value = await s.start(server, 8000)
+            assert anyio.current_time() == 1
+        assert log == ["served"]
+        return int(value)
+
+    assert run(main) == 8001
+
+
+def test_1_14_start_raises_the_childs_error_before_started(run: Any) -> None:
+    async def broken(*, task_status: Any) -> None:
+        await anyio.sleep(1)
+        raise OSError("no port")
+
+    async def main() -> None:
+        async with task.scope() as s:
+            with pytest.raises(OSError, match="no port"):
+                await s.start(broken)
+
+    run(main)
+
+
+# -- §1.15 the backends agree -------------------------------------------------------------------
+
+
+def test_1_15_a_child_cancelled_before_its_first_step_never_runs(run_on: Any) -> None:
+    ran: list[str] = []
+
+    async def fails_at_once() -> None:
+        ran.append("ran")
+        raise ValueError("boom")
+
+    async def main() -> None:
+        async with task.scope() as s:
+            s.spawn(fails_at_once).discard()
+            s.cancel()
+
+    assert _on_both(run_on, main) == [("returned", None)] * 2
+    assert ran == []
+
+
+def test_1_15_a_sibling_finishing_in_the_same_instant_as_a_failure(run_on: Any) -> None:
+    async def main() -> list[str]:
+        async with task.scope(policy=task.FAIL_FAST) as s:
+            s.spawn(_sleep_then, 1, ValueError("x")).discard()
+            same = s.spawn(_sleep_then, 1, None, "same")
+            later = s.spawn(_sleep_then, 2, None, "later")
+            out = []
+            for h in (same, later):
+                try:
+                    out.append(await h)
+                except task.Cancelled:
+                    out.append("cancelled")
+        return out
+
+    outcomes = _on_both(run_on, main)
+    assert outcomes[0] == outcomes[1]
+
+
+def test_1_15_a_body_that_swallowed_its_cancel_is_cancelled_at_its_next_checkpoint(
+    run_on: Any,
+) -> None:
+    async def main() -> str:
+        async with task.scope() as s:
+            s.spawn(_sleep_then, 1, ValueError("x")).discard()
+            try:
+                await anyio.sleep(10)
+            except BaseException:
+                pass
+            try:
+                await anyio.lowlevel.checkpoint()
+            except BaseException:
+                return "cancelled again"
+            return "not cancelled again"
+        return "unreachable"
+
+    outcomes = _on_both(run_on, main)
+    assert outcomes[0] == outcomes[1]
+
+
+# -- §1.16 services inside other policies ---------------------------------------------------------
+
+
+def test_1_16_a_service_ending_is_not_a_race_result(run: Any) -> None:
+    async def quick_service() -> None:
+        await anyio.sleep(1)
+
+    async def main() -> Any:
+        async with task.scope(policy=task.RACE) as s:
+            s.service(quick_service)
+            s.spawn(_sleep_then, 2, None, "winner").discard()
+        return s.result()
+
+    assert run(main) == "winner"
+
+
+def test_1_16_a_service_cancelled_before_it_starts_leaves_no_warning(run: Any) -> None:
+    async def daemon() -> None:
+        await anyio.sleep(100)
+
+    async def main() -> None:
+        async with task.scope() as s:
+            s.service(daemon)
+            s.cancel()
+
+    with _no_warnings():
+        run(main)
+
+
+def _no_warnings() -> Any:
+    import warnings
+
+    class _Ctx:
+        def __enter__(self) -> None:
+            self._w = warnings.catch_warnings(record=True)
+            self.caught = self._w.__enter__()
+            warnings.simplefilter("always")
+
+        def __exit__(self, *a: object) -> None:
+            gc.collect()
+            self._w.__exit__(*a)
+            assert not [str(w.message) for w in self.caught]
+
+    return _Ctx()

@@ -270,10 +270,11 @@ def test_1_7_a_child_re_entering_its_parent_is_refused_and_the_scope_intact(run:
 
     async def main() -> None:
         with pytest.raises(ExceptionGroup) as info:
-            async with task.scope() as s:
+            async with task.scope(policy=task.SUPERVISE) as s:
                 s.spawn(reenter, s).discard()
                 await anyio.sleep(1)
-                raise boom
+                assert not s.cancel_called and task.cause() is None
+                raise boom  # still seen as the body's error: the owner is intact
         kinds = [type(e) for e in info.value.exceptions]
         assert kinds == [RuntimeError, ValueError]  # the misuse, then the body's error
         assert "already entered" in str(info.value.exceptions[0])

@@ -8,9 +8,10 @@ only supplies how to start a child, cancel, wait and join: the six hooks at the 
 from __future__ import annotations
 
 import sys
+from functools import partial
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
 from contextvars import ContextVar, Token
 from types import CodeType, CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
@@ -31,7 +32,9 @@ from joinery.task._handle import (
     LAUNCHED,
     OK,
     PENDING,
+    STARTING,
     Handle,
+    RUNNING,
 )
 from joinery.task._policy import Policy
 
@@ -104,6 +107,8 @@ class Scope(ABC):
         self._deadline: float | None = None
         self._winner: Handle[Any] | None = None
         self._services: list[Service] = []
+        self._n_services = 0  # running services: they take no ``limit`` slot
+        self._service_handles: set[Handle[Any]] = set()
         self._parent: Scope | None = None
         self._nested: list[Scope] = []
         self._owner: object = None
@@ -140,7 +145,7 @@ class Scope(ABC):
             coro = _coroutine_or_error(fn, coro)
         h: Handle[T] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         self._children[h] = None
-        if self._limit is not None and self._running >= self._limit:
+        if self._limit is not None and self._running - self._n_services >= self._limit:
             self._queue.append(h)
         else:
             self._start(h)
@@ -167,6 +172,58 @@ class Scope(ABC):
         frame = sys._getframe(1)
         self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 
+    async def start(self, fn: Callable[..., Awaitable[None]], *args: Any) -> Any:
+        """Start ``fn(*args, task_status=status)`` and return once it calls ``status.started()``.
+
+        trio's ``nursery.start``: use it for a child that must be ready (listening,
+        connected) before the caller goes on. ``status.started(value)`` makes ``start``
+        return ``value``; the child then runs on in the scope as a launched child (no
+        handle; its failure is the scope's; it must return None). Do not use it for
+        work with a result: spawn that and await the handle.
+
+        Raises:
+            Exception: what ``fn`` raised before calling ``started()`` (only here: the
+                scope does not report it again, and it cancels nothing).
+            RuntimeError: ``fn`` returned without calling ``started()``.
+            Cancelled: the scope was cancelled before ``fn`` called ``started()``.
+            ScopeClosedError, TypeError: as :meth:`spawn`.
+        """
+        self._admit(fn)
+        frame = sys._getframe(1)
+        status = TaskStatus(self)
+        coro = _coroutine_of(partial(fn, task_status=status), args, "start")
+        h: Handle[None] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
+        h._use = STARTING
+        status._handle = h
+        self._children[h] = None
+        if self._limit is not None and self._running - self._n_services >= self._limit:
+            self._queue.append(h)
+        else:
+            self._start(h)
+        try:
+            if not status._started and h._kind <= RUNNING:
+                await self._wait_done(h)
+        except BaseException:
+            if not status._started and h._use == STARTING:
+                h._use = LAUNCHED  # given up waiting: the child is the scope's from now on
+            raise
+        if status._started:
+            return status._value
+        h._use = DELIVERED
+        self._children.pop(h, None)
+        if h._kind == FAILED:
+            raise h._value
+        if h._kind == OK:
+            raise RuntimeError(
+                f"{h.name}() started at {h.site} returned without calling task_status.started()"
+            )
+        raise Cancelled(
+            f"{h.name}() started at {h.site} was cancelled before it called started() "
+            f"(cause: {self.cause!r})",
+            cause=self.cause,
+            site=h.site,
+        )
+
     def try_spawn(
         self, fn: Callable[[Unpack[PosArgsT]], Awaitable[T]], *args: *PosArgsT
     ) -> Handle[T] | None:
@@ -179,7 +236,10 @@ class Scope(ABC):
             ScopeClosedError, TypeError, RuntimeError: as :meth:`spawn`.
         """
         self._admit(fn)
-        if self._limit is not None and self._running + len(self._queue) >= self._limit:
+        if (
+            self._limit is not None
+            and self._running - self._n_services + len(self._queue) >= self._limit
+        ):
             return None
         frame = sys._getframe(1)
         h: Handle[T] = self._handle_type(self, _coroutine_of(fn, args), frame.f_code, frame.f_lasti)
@@ -318,10 +378,10 @@ class Scope(ABC):
         """:meth:`launch` through a handle, consumed at birth (waits for a slot if full)."""
         if not self._accepting or self._deadline is not None or self._where() != self._here:
             self._admit(fn)
-        h: Handle[None] = self._handle_type(self, _coroutine_of(fn, args), code, lasti)
+        h: Handle[None] = self._handle_type(self, _coroutine_of(fn, args, "launch"), code, lasti)
         h._use = LAUNCHED
         self._children[h] = None
-        if self._limit is not None and self._running >= self._limit:
+        if self._limit is not None and self._running - self._n_services >= self._limit:
             self._queue.append(h)
         else:
             self._start(h)
@@ -343,6 +403,18 @@ class Scope(ABC):
     def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
         """Record a child's outcome and apply the policy (called once per started child)."""
         self._running -= 1
+        if h._use == STARTING:  # ended before started(): start() raises it, not the scope
+            h._kind, h._value = kind, value
+            self._after_end(h)
+            return
+        if self._service_handles and h in self._service_handles:
+            # A service: it took no slot, and its end is never a race's result.
+            self._service_handles.discard(h)
+            self._n_services -= 1
+            if kind == OK:
+                h._kind, h._value = kind, value
+                self._after_end(h)
+                return
         if value is not None and kind == OK and h._use == LAUNCHED:
             kind, value = FAILED, _dropped(h, value)
         h._kind = kind
@@ -358,11 +430,18 @@ class Scope(ABC):
         elif kind == OK and self._race and self._winner is None:
             self._winner = h
             self._cancel(Superseded(f"{h.name}() spawned at {h.site} won the race"))
+        self._after_end(h)
+
+    def _after_end(self, h: Handle[Any]) -> None:
         if h._waiters is not None:
             self._wake(h)
         if h._use >= DISCARDED:
-            del self._children[h]
-        if self._queue and not self._cancel_called:
+            self._children.pop(h, None)
+        if (
+            self._queue
+            and not self._cancel_called
+            and (self._limit is None or self._running - self._n_services < self._limit)
+        ):
             self._start(self._queue.popleft())
         elif self._running == 0:
             self._all_done()
@@ -615,39 +694,75 @@ class Scope(ABC):
         """Notice an expired deadline the backend did not report by callback."""
 
 
-def _coroutine_of(fn: Any, args: tuple[Any, ...]) -> Coroutine[Any, Any, Any]:
+def _coroutine_of(
+    fn: Any, args: tuple[Any, ...], verb: str = "spawn"
+) -> Coroutine[Any, Any, Any]:
     """Call ``fn(*args)`` and insist on getting a coroutine, naming the mistake if not."""
     try:
         coro = fn(*args)
     except TypeError:
-        _not_a_function(fn)
+        _not_a_function(fn, verb)
         raise
     if type(coro) is CoroutineType:
         return coro
-    return _coroutine_or_error(fn, coro)
+    return _coroutine_or_error(fn, coro, verb)
 
 
-def _not_a_function(fn: Any) -> None:
+def _not_a_function(fn: Any, verb: str = "spawn") -> None:
     """Turn the TypeError of calling a coroutine object or a non-callable into a clear one."""
     if isinstance(fn, Coroutine):
         fn.close()
         name = getattr(fn, "__qualname__", "fn")
         raise TypeError(
-            f"spawn() takes an async function and its arguments, not a coroutine "
-            f"object: write spawn({name}, ...), not spawn({name}(...))"
+            f"{verb}() takes an async function and its arguments, not a coroutine "
+            f"object: write {verb}({name}, ...), not {verb}({name}(...))"
         ) from None
     if not callable(fn):
-        raise TypeError(f"spawn() needs an async function, got {fn!r}") from None
+        raise TypeError(f"{verb}() needs an async function, got {fn!r}") from None
 
 
-def _coroutine_or_error(fn: Any, result: object) -> Coroutine[Any, Any, Any]:
+def _coroutine_or_error(fn: Any, result: object, verb: str = "spawn") -> Coroutine[Any, Any, Any]:
     if isinstance(result, Coroutine):
         return result
     name = getattr(fn, "__qualname__", repr(fn))
+    if isinstance(result, AsyncGenerator):
+        raise TypeError(
+            f"{verb}() needs an async function; {name} is an async generator function "
+            "(it yields): iterate it inside an async function and spawn that"
+        )
+    if isinstance(result, Generator):
+        result.close()
     raise TypeError(
-        f"spawn() needs an async function; {name} is a plain function "
+        f"{verb}() needs an async function; {name} is a plain function "
         f"(calling it returned {type(result).__name__}, not a coroutine)"
     )
+
+
+class TaskStatus:
+    """What ``Scope.start`` passes as ``task_status``: call ``started(value)`` once ready."""
+
+    __slots__ = ("_handle", "_scope", "_started", "_value")
+
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+        self._handle: Handle[Any] | None = None
+        self._started = False
+        self._value: Any = None
+
+    def started(self, value: Any = None) -> None:
+        """Report the child ready: ``await scope.start(...)`` returns ``value``.
+
+        Raises:
+            RuntimeError: called twice, or after the child stopped being waited for.
+        """
+        h = self._handle
+        if self._started or h is None or h._use != STARTING:
+            raise RuntimeError("task_status.started() called twice, or after start() gave up")
+        self._started = True
+        self._value = value
+        h._use = LAUNCHED  # from now on a launched child: its failure is the scope's
+        if h._waiters is not None:
+            self._scope._wake(h)
 
 
 def _dropped(h: Handle[Any], value: object) -> LinearityError:

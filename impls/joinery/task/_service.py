@@ -29,14 +29,18 @@ class Service:
     def __init__(
         self, owner: Scope, fn: Any, args: tuple[Any, ...], code: CodeType, lasti: int
     ) -> None:
-        coro = _coroutine_of(fn, args)
+        coro = _coroutine_of(fn, args, "service")
         self._owner = owner
         self._inner: Scope | None = None
         self._stopping = False
         self.name: str = getattr(fn, "__qualname__", repr(fn))
         """The service function's name."""
-        self._handle: Handle[None] = owner._handle_type(owner, self._run(coro), code, lasti)
+        self._handle: Handle[None] = owner._handle_type(
+            owner, _Both(self._run(coro), coro), code, lasti
+        )
         owner._children[self._handle] = None
+        owner._service_handles.add(self._handle)
+        owner._n_services += 1
         owner._start(self._handle)
         owner._services.append(self)
 
@@ -94,3 +98,25 @@ class Service:
     def __repr__(self) -> str:
         state = "running" if self.running else "exited"
         return f"<task.Service {self.name} started at {self.site} [{state}]>"
+
+
+class _Both:
+    """The service's wrapper coroutine, closing the service's own coroutine with it.
+
+    A service cancelled before its first step is closed unrun; closing only the wrapper
+    would leave the user's coroutine "never awaited"::
+
+        s.service(daemon); s.cancel()   # daemon() must be closed too
+    """
+
+    def __init__(self, outer: Coroutine[Any, Any, None], inner: Coroutine[Any, Any, object]):
+        self._outer = outer
+        self._inner = inner
+        self.__qualname__ = getattr(inner, "__qualname__", "service")
+
+    def __await__(self) -> Any:
+        return self._outer.__await__()
+
+    def close(self) -> None:
+        self._outer.close()
+        self._inner.close()

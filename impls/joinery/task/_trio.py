@@ -8,6 +8,7 @@ scope decides what to raise. Trio's ``Cancelled.reason`` is a string, so the cau
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -152,12 +153,12 @@ class TrioScope(Scope):
             try:  # _coroutine_of, inlined as in Scope.spawn: a call less per child
                 coro = fn(*args)
             except TypeError:
-                _not_a_function(fn)
+                _not_a_function(fn, "launch")
                 raise
             if type(coro) is CoroutineType:
                 name = coro.__qualname__  # an existing string: trio would format one
             else:
-                coro = _coroutine_or_error(fn, coro)
+                coro = _coroutine_or_error(fn, coro, "launch")
                 name = getattr(coro, "__qualname__", type(coro).__name__)
             self._nursery.start_soon(
                 _run_launched, self, coro, frame.f_code, frame.f_lasti, name=name
@@ -275,6 +276,9 @@ async def _run_launched(
 ) -> None:
     # A launched child (no handle): only a failure or a returned value concerns the
     # scope. A plain cancellation is the nursery's business alone.
+    if scope._cancel_called or trio.current_effective_deadline() == -math.inf:
+        coro.close()  # cancelled before its first step: never runs (semantics rule 3)
+        return
     try:
         value = await coro
     except trio.Cancelled:
@@ -295,6 +299,10 @@ async def _run_child_here(h: Handle[Any]) -> None:
 
 async def _run_child(h: Handle[Any]) -> None:
     # Few locals: this frame lives as long as the child.
+    if h._scope._cancel_called or trio.current_effective_deadline() == -math.inf:
+        h._coro.close()  # cancelled before its first step: never runs (semantics rule 3)
+        h._scope._child_done(h, CANCELLED, None)
+        return
     try:
         value = await h._coro
     except BaseException as e:

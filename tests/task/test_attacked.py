@@ -8,6 +8,7 @@ rules they check are written down in docs/task-semantics.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import threading
 from collections.abc import Awaitable, Callable
@@ -224,10 +225,8 @@ def test_1_5_an_interrupted_await_leaves_the_handle_unconsumed(run: Any) -> None
 
 
 async def _stubborn_service() -> None:
-    try:
+    with contextlib.suppress(BaseException):  # swallow one cancellation
         await anyio.sleep(100)
-    except BaseException:
-        pass  # swallow one cancellation
     await anyio.sleep(100)
 
 
@@ -508,10 +507,8 @@ def test_1_15_a_body_that_swallowed_its_cancel_is_cancelled_at_its_next_checkpoi
     async def main() -> str:
         async with task.scope() as s:
             s.spawn(_sleep_then, 1, ValueError("x")).discard()
-            try:
+            with contextlib.suppress(BaseException):
                 await anyio.sleep(10)
-            except BaseException:
-                pass
             try:
                 await anyio.lowlevel.checkpoint()
             except BaseException:

@@ -67,9 +67,10 @@ class AsyncioScope(Scope):
             task.uncancel()
         self._body_cancels = 0
         if isinstance(exc, asyncio.CancelledError):
+            self._interrupted = True
             if not self._cancel_called or task.cancelling() > 0:
                 outer = exc
-        elif isinstance(exc, Cancelled) and self._cancel_called:
+        elif (isinstance(exc, Cancelled) and self._cancel_called) or self._own_refusal(exc):
             pass  # the body awaited a child we cancelled: part of our own cancellation
         elif exc is not None:
             body_error = exc
@@ -99,6 +100,9 @@ class AsyncioScope(Scope):
                 del SHIELDS[task]
             self._poke_enclosing()
         return self._leave(exc, body_error, outer)
+
+    def _now(self) -> float:
+        return self._loop.time()
 
     def _check_thread(self, what: str, fix: str) -> None:
         if threading.get_ident() != self._thread:

@@ -8,11 +8,11 @@ only supplies how to start a child, cancel, wait and join: the six hooks at the 
 from __future__ import annotations
 
 import sys
-from functools import partial
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
 from contextvars import ContextVar, Token
+from functools import partial
 from types import CodeType, CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
 
@@ -32,9 +32,9 @@ from joinery.task._handle import (
     LAUNCHED,
     OK,
     PENDING,
+    RUNNING,
     STARTING,
     Handle,
-    RUNNING,
 )
 from joinery.task._policy import Policy
 
@@ -104,6 +104,9 @@ class Scope(ABC):
         self._cause: BaseException | None = None
         self._cancel_called = False
         self._deadline_fired = False
+        # Whether our cancellation interrupted anything (a child, a queued child, the
+        # body): a deadline that interrupted nothing raises nothing, as trio.fail_after.
+        self._interrupted = False
         self._deadline: float | None = None
         self._winner: Handle[Any] | None = None
         self._services: list[Service] = []
@@ -396,13 +399,21 @@ class Scope(ABC):
             elif self._state == EXITED:
                 why = "has exited: its children were joined, a new one would be an orphan"
             else:
+                self._interrupted = True
                 why = f"is cancelled (cause: {self.cause!r}): a new child would be cancelled"
+                raise ScopeClosedError(
+                    f"spawn refused: the scope opened at {self._site} {why}", scope=self
+                )
             raise ScopeClosedError(f"spawn refused: the scope opened at {self._site} {why}")
         self._check_caller()
 
     def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
         """Record a child's outcome and apply the policy (called once per started child)."""
         self._running -= 1
+        if kind == FAILED and self._own_refusal(value):
+            kind, value = CANCELLED, None
+        if kind == CANCELLED:
+            self._interrupted = True
         if h._use == STARTING:  # ended before started(): start() raises it, not the scope
             h._kind, h._value = kind, value
             self._after_end(h)
@@ -473,6 +484,7 @@ class Scope(ABC):
         self._accepting = False
         self._cause = cause
         while self._queue:  # never started: close, so no "never awaited" warning
+            self._interrupted = True
             h = self._queue.popleft()
             h._coro.close()
             h._kind = CANCELLED
@@ -485,7 +497,16 @@ class Scope(ABC):
             self._all_done()
 
     def _deadline_passed(self) -> bool:
-        return False
+        self._poll_deadline()
+        return self._cancel_called
+
+    def _own_refusal(self, exc: BaseException | None) -> bool:
+        """Whether ``exc`` is a spawn this scope refused because it was cancelled.
+
+        An artefact of the cancellation, not a failure: a sibling woken as the scope
+        fails, or a body past its deadline, that spawns gets it; it is never reported.
+        """
+        return isinstance(exc, ScopeClosedError) and exc.scope is self
 
     def _check_new(self) -> None:
         """Refuse a second entry (say a child doing ``async with s`` on its parent)."""
@@ -512,12 +533,13 @@ class Scope(ABC):
     def _poke(self) -> None:  # noqa: B027 - a no-op where the backend shields natively
         """Deliver this scope's cancellation again to tasks a shield kept it from."""
 
+    @abstractmethod
     def _check_thread(self, what: str, fix: str) -> None:
         """Raise RuntimeError naming ``what`` unless called from the scope's thread."""
 
+    @abstractmethod
     def _call_soon_threadsafe(self, fn: Callable[[BaseException], None], arg: Any) -> None:
         """Run ``fn(arg)`` on the scope's loop, from any thread."""
-        raise NotImplementedError
 
     def _enter_common(self, owner: object, key: object) -> None:
         self._check_new()
@@ -553,7 +575,7 @@ class Scope(ABC):
         """
         if foreign is not None and self._cause is None and self._parent is not None:
             self._cause = self._parent.cause  # cancelled with an enclosing joinery scope
-        error = self._finish(body_error, exc is None)
+        error = self._finish(body_error, exc is None, foreign is not None)
         if error is not None:
             if error is exc:
                 return False
@@ -566,7 +588,9 @@ class Scope(ABC):
             raise foreign
         return True
 
-    def _finish(self, body_error: BaseException | None, body_normal: bool) -> BaseException | None:
+    def _finish(
+        self, body_error: BaseException | None, body_normal: bool, foreign: bool = False
+    ) -> BaseException | None:
         """Compose what the scope raises once every child is joined (``None``: nothing).
 
         The convention: KeyboardInterrupt/SystemExit are re-raised bare (as TaskGroup
@@ -596,7 +620,12 @@ class Scope(ABC):
                 errors.append(h._value)
         if body_error is not None and not any(body_error is e for e in errors):
             errors.append(body_error)
-        if self._deadline_fired and isinstance(self._cause, Exception):
+        if (
+            self._deadline_fired
+            and self._interrupted
+            and not foreign
+            and isinstance(self._cause, Exception)
+        ):
             errors.append(self._cause)
         if body_normal:
             forgotten = [h for h in self._children if h._use == PENDING and h._kind != CANCELLED]
@@ -690,13 +719,26 @@ class Scope(ABC):
     def _all_done(self) -> None:  # noqa: B027 - a no-op unless the backend joins itself
         """No child is running any more (the exit may be waiting for this)."""
 
-    def _poll_deadline(self) -> None:  # noqa: B027 - a no-op where timers call back
-        """Notice an expired deadline the backend did not report by callback."""
+    def _poll_deadline(self) -> None:
+        """Notice an expired deadline before the backend's timer does (as trio does).
+
+        trio's cancel scopes read the clock, so both backends do: a spawn or a cause()
+        past the deadline sees the deadline, whether or not its timer has run yet.
+        """
+        if (
+            self._deadline is not None
+            and not self._cancel_called
+            and self._state in (OPEN, EXITING)
+            and self._now() >= self._deadline
+        ):
+            self._fire_deadline()
+
+    @abstractmethod
+    def _now(self) -> float:
+        """The backend's clock (the one deadlines are set on)."""
 
 
-def _coroutine_of(
-    fn: Any, args: tuple[Any, ...], verb: str = "spawn"
-) -> Coroutine[Any, Any, Any]:
+def _coroutine_of(fn: Any, args: tuple[Any, ...], verb: str = "spawn") -> Coroutine[Any, Any, Any]:
     """Call ``fn(*args)`` and insist on getting a coroutine, naming the mistake if not."""
     try:
         coro = fn(*args)

@@ -8,7 +8,7 @@ adds a way to stop it early and wait until it has really exited.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from types import CodeType
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +100,7 @@ class Service:
         return f"<task.Service {self.name} started at {self.site} [{state}]>"
 
 
-class _Both:
+class _Both(Coroutine[Any, Any, None]):
     """The service's wrapper coroutine, closing the service's own coroutine with it.
 
     A service cancelled before its first step is closed unrun; closing only the wrapper
@@ -109,13 +109,21 @@ class _Both:
         s.service(daemon); s.cancel()   # daemon() must be closed too
     """
 
-    def __init__(self, outer: Coroutine[Any, Any, None], inner: Coroutine[Any, Any, object]):
+    def __init__(
+        self, outer: Coroutine[Any, Any, None], inner: Coroutine[Any, Any, object]
+    ) -> None:
         self._outer = outer
         self._inner = inner
         self.__qualname__ = getattr(inner, "__qualname__", "service")
 
-    def __await__(self) -> Any:
+    def __await__(self) -> Generator[Any, None, None]:
         return self._outer.__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._outer.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._outer.throw(*args)
 
     def close(self) -> None:
         self._outer.close()

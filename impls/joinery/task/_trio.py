@@ -30,8 +30,6 @@ from joinery.task._handle import (
 )
 from joinery.task._scope import (
     CURRENT,
-    EXITED,
-    NEW,
     Scope,
     _coroutine_or_error,
     _not_a_function,
@@ -76,7 +74,9 @@ class TrioScope(Scope):
         to_trio: BaseException | None = None  # cancellations are trio's business
         if exc is not None:
             to_trio, body_error = _split_cancelled(exc)
-            if isinstance(body_error, Cancelled) and self._cancel_called:
+            if (isinstance(body_error, Cancelled) and self._cancel_called) or self._own_refusal(
+                body_error
+            ):
                 body_error = None  # the body awaited a child we cancelled
             if body_error is not None:
                 self._cancel(body_error)
@@ -104,6 +104,8 @@ class TrioScope(Scope):
         if self._shield_scope is not None:
             self._shield_scope.__exit__(None, None, None)
         self._poll_deadline()
+        if to_trio is not None or self._nursery.cancel_scope.cancelled_caught:
+            self._interrupted = True
         return self._leave(exc, body_error, raised)
 
     def _check_thread(self, what: str, fix: str) -> None:
@@ -231,20 +233,8 @@ class TrioScope(Scope):
         h._waiters.set()
         h._waiters = None
 
-    def _deadline_passed(self) -> bool:
-        if self._deadline is None:
-            return False
-        self._poll_deadline()
-        return self._cancel_called
-
-    def _poll_deadline(self) -> None:
-        if (
-            self._deadline is not None
-            and not self._cancel_called
-            and self._state not in (NEW, EXITED)
-            and trio.current_time() >= self._deadline
-        ):
-            self._fire_deadline()
+    def _now(self) -> float:
+        return trio.current_time()
 
 
 def _safe_repr(cause: object) -> str:

@@ -564,3 +564,67 @@ def _no_warnings() -> Any:
             assert not [str(w.message) for w in self.caught]
 
     return _Ctx()
+
+
+# -- §1.12 garbage ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", [task.FAIL_FAST, task.SUPERVISE])
+def test_1_12_a_failing_scope_leaves_no_cyclic_garbage(run: Any, policy: task.Policy) -> None:
+    async def crash() -> None:
+        await anyio.sleep(1)
+        raise ValueError("boom")
+
+    async def idle() -> None:
+        big = list(range(100))  # noqa: F841 - locals that must not outlive the scope
+        await anyio.sleep(100)
+
+    async def main() -> int:
+        gc.collect()
+        gc.disable()
+        try:
+            try:
+                async with task.scope(policy=policy) as s:
+                    s.spawn(crash).discard()
+                    s.launch(idle) if policy is task.FAIL_FAST else None
+            except ExceptionGroup:
+                pass
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert run(main) == 0
+
+
+# -- §1.13 tracebacks and chaining -------------------------------------------------------------
+
+
+def test_1_13_the_group_does_not_hold_the_bodys_error_as_its_context(run: Any) -> None:
+    # found by trio's test_nursery_exception_chaining_doesnt_make_context_loops
+    async def crasher() -> None:
+        raise KeyError
+
+    async def main() -> None:
+        with pytest.raises(BaseExceptionGroup) as info:
+            async with task.scope(policy=task.SUPERVISE) as s:
+                s.launch(crasher)
+                await anyio.sleep(1)
+                raise ValueError
+        assert info.value.__context__ is None
+
+    run(main)
+
+
+def test_1_13_a_childs_traceback_starts_at_the_users_frame(run: Any) -> None:
+    async def crasher() -> None:
+        raise KeyError("here")
+
+    async def main() -> None:
+        with pytest.raises(ExceptionGroup) as info:
+            async with task.scope() as s:
+                s.launch(crasher)
+        (err,) = info.value.exceptions
+        tb = err.__traceback__
+        assert tb is not None and tb.tb_frame.f_code is crasher.__code__
+
+    run(main)

@@ -19,7 +19,7 @@ from typing import Any
 
 from joinery.task._errors import Cancelled
 from joinery.task._handle import CANCELLED, DISCARDED, FAILED, LAUNCHED, OK, RUNNING, Handle
-from joinery.task._scope import CURRENT, EXITED, OPEN, Scope
+from joinery.task._scope import CURRENT, EXITED, OPEN, Scope, _strip_wrapper
 
 
 class AsyncioScope(Scope):
@@ -293,7 +293,7 @@ async def _child(h: Handle[Any]) -> None:
         h._scope._report(h, CANCELLED, None)  # type: ignore[attr-defined]
         raise
     except BaseException as exc:
-        h._scope._report(h, FAILED, exc)  # type: ignore[attr-defined]
+        h._scope._report(h, FAILED, _strip_wrapper(exc))  # type: ignore[attr-defined]
     else:
         if h._scope._race or (value is not None and h._use == LAUNCHED):
             h._scope._report(h, OK, value)  # type: ignore[attr-defined]

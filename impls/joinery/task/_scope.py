@@ -576,17 +576,24 @@ class Scope(ABC):
         if foreign is not None and self._cause is None and self._parent is not None:
             self._cause = self._parent.cause  # cancelled with an enclosing joinery scope
         error = self._finish(body_error, exc is None, foreign is not None)
-        if error is not None:
-            if error is exc:
-                return False
-            if isinstance(error, _BARE):
-                raise error
-            raise error from None
-        if foreign is not None:
+        if error is None:
+            if foreign is None:
+                return True
             if foreign is exc:
                 return False
-            raise foreign
-        return True
+            error = foreign
+        elif error is exc:
+            return False
+        # Raised here, ``error`` would get the body's exception as __context__ (printed
+        # twice, kept alive twice) and this frame would hold ``error`` in a cycle:
+        #     group -> traceback -> this frame -> error (= group)
+        # so restore its context and drop the locals on the way out (as trio does).
+        context = error.__context__
+        try:
+            raise error
+        finally:
+            error.__context__ = context
+            del error, context, exc, body_error, foreign
 
     def _finish(
         self, body_error: BaseException | None, body_normal: bool, foreign: bool = False
@@ -778,6 +785,17 @@ def _coroutine_or_error(fn: Any, result: object, verb: str = "spawn") -> Corouti
         f"{verb}() needs an async function; {name} is a plain function "
         f"(calling it returned {type(result).__name__}, not a coroutine)"
     )
+
+
+def _strip_wrapper(exc: BaseException) -> BaseException:
+    """Drop the wrapper's frame from a child's traceback: it starts in the user's code.
+
+    Also breaks a cycle: the wrapper's frame holds the handle, which holds ``exc``.
+    """
+    tb = exc.__traceback__
+    if tb is not None:
+        exc.__traceback__ = tb.tb_next
+    return exc
 
 
 class TaskStatus:

@@ -33,6 +33,7 @@ from joinery.task._scope import (
     Scope,
     _coroutine_or_error,
     _not_a_function,
+    _strip_wrapper,
 )
 
 PosArgsT = TypeVarTuple("PosArgsT")
@@ -215,7 +216,7 @@ class TrioScope(Scope):
             self._child_done(h, CANCELLED, None)
         else:
             self._poll_deadline()  # an expired deadline is the cause, not this failure
-            self._child_done(h, FAILED, error)
+            self._child_done(h, FAILED, _strip_wrapper(error))
         if cancelled is e:
             raise e
         if cancelled is not None:
@@ -274,7 +275,7 @@ async def _run_launched(
     except trio.Cancelled:
         raise
     except BaseException as e:
-        scope._launched_ended(coro, code, lasti, e, None)
+        scope._launched_ended(coro, code, lasti, e, None)  # (stripped there)
     else:
         if value is not None:
             scope._launched_ended(coro, code, lasti, None, value)

@@ -628,3 +628,81 @@ def test_1_13_a_childs_traceback_starts_at_the_users_frame(run: Any) -> None:
         assert tb is not None and tb.tb_frame.f_code is crasher.__code__
 
     run(main)
+
+
+# -- §1.3 (again), §1.7 (again), §1.11, §1.13 (again) ---------------------------------------------
+
+
+def test_1_3_a_child_awaiting_a_dropped_queued_sibling_is_not_a_failure(run_on: Any) -> None:
+    async def waits_for(h: task.Handle[Any]) -> None:
+        await h  # raises task.Cancelled: the scope dropped h, queued
+
+    async def main() -> None:
+        async with task.scope(limit=2) as s:
+            s.spawn(_sleep_then, 10).discard()
+            h = s.spawn(_sleep_then, 1)  # queued behind the two below? no: second slot
+            s.spawn(waits_for, h).discard()
+            await anyio.sleep(0.5)
+            s.cancel()
+
+    async def queued_main() -> None:
+        async with task.scope(limit=2) as s:
+            s.spawn(_sleep_then, 10).discard()
+            waiter_slot = s.spawn(_sleep_then, 10)
+            waiter_slot.discard()
+            h = s.spawn(_sleep_then, 1)  # queued
+            async with task.scope() as inner:
+                inner.spawn(waits_for, h).discard()
+                await anyio.sleep(0.5)
+                s.cancel()
+
+    assert _on_both(run_on, main) == [("returned", None)] * 2
+    assert _on_both(run_on, queued_main) == [("returned", None)] * 2
+
+
+def test_1_7_exiting_a_scope_from_another_task_is_refused_and_the_scope_intact(run: Any) -> None:
+    async def main() -> None:
+        s = task.scope()
+        await s.__aenter__()
+        err: list[BaseException] = []
+
+        async def intruder() -> None:
+            try:
+                await s.__aexit__(None, None, None)
+            except RuntimeError as e:
+                err.append(e)
+
+        async with task.scope() as other:
+            other.spawn(intruder).discard()
+        assert len(err) == 1 and "another task" in str(err[0])
+        h = s.spawn(_sleep_then, 1, None, 5)
+        assert await h == 5
+        await s.__aexit__(None, None, None)
+
+    run(main)
+
+
+def test_1_11_a_supervised_failure_awaited_from_outside_is_reported_once(run_on: Any) -> None:
+    async def await_it(h: task.Handle[Any]) -> None:
+        await h
+
+    async def main() -> None:
+        async with task.scope() as outer, task.scope(policy=task.SUPERVISE) as s:
+            h = s.spawn(_sleep_then, 1, ValueError("once"))
+            outer.spawn(await_it, h).discard()
+
+    for _ in range(20):
+        assert _on_both(run_on, main) == [("raised", ("ExceptionGroup", ["ValueError"]))] * 2
+
+
+def test_1_13_a_coroutine_refused_from_another_thread_is_closed(
+    run: Any, from_another_thread: Any
+) -> None:
+    async def main() -> None:
+        async with task.scope() as s:
+            coro = _sleep_then(1)
+            err = await from_another_thread(s, lambda: s.spawn(coro))  # type: ignore[arg-type]
+            assert isinstance(err, (RuntimeError, TypeError))
+            assert coro.cr_frame is None  # closed: no "never awaited" warning
+
+    run(main)

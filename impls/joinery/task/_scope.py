@@ -34,6 +34,7 @@ from joinery.task._handle import (
     PENDING,
     RUNNING,
     STARTING,
+    WAITING,
     Handle,
 )
 from joinery.task._policy import Policy
@@ -405,7 +406,12 @@ class Scope(ABC):
                     f"spawn refused: the scope opened at {self._site} {why}", scope=self
                 )
             raise ScopeClosedError(f"spawn refused: the scope opened at {self._site} {why}")
-        self._check_caller()
+        try:
+            self._check_caller()
+        except RuntimeError:
+            if isinstance(fn, Coroutine):
+                fn.close()  # refused from the wrong thread: no "never awaited" either
+            raise
 
     def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
         """Record a child's outcome and apply the policy (called once per started child)."""
@@ -501,12 +507,24 @@ class Scope(ABC):
         return self._cancel_called
 
     def _own_refusal(self, exc: BaseException | None) -> bool:
-        """Whether ``exc`` is a spawn this scope refused because it was cancelled.
+        """Whether ``exc`` is an artefact of this scope's cancellation, not a failure.
 
-        An artefact of the cancellation, not a failure: a sibling woken as the scope
-        fails, or a body past its deadline, that spawns gets it; it is never reported.
+        A spawn refused because the scope is cancelled (a sibling woken as the scope
+        fails spawns; a body past its deadline spawns), or ``task.Cancelled`` from
+        awaiting a sibling the cancelled scope dropped: never reported as a failure.
         """
-        return isinstance(exc, ScopeClosedError) and exc.scope is self
+        if isinstance(exc, ScopeClosedError):
+            return exc.scope is self
+        if not isinstance(exc, Cancelled):
+            return False
+        scope: Scope | None = self  # cancelled here, or with an enclosing scope
+        while scope is not None:
+            if scope._cancel_called:
+                return True
+            if scope._shield:
+                return False
+            scope = scope._parent
+        return False
 
     def _check_new(self) -> None:
         """Refuse a second entry (say a child doing ``async with s`` on its parent)."""
@@ -621,7 +639,10 @@ class Scope(ABC):
         for h in self._failed:
             if (
                 self._policy is Policy.FAIL_FAST
-                or (h._use != DELIVERED and not won)
+                # (WAITING: someone awaits it and was woken with it: it is theirs,
+                # whether they resume before or after this exit, so never reported
+                # twice whatever order the backend runs the two in)
+                or (h._use not in (DELIVERED, WAITING) and not won)
                 or not isinstance(h._value, Exception)
             ):
                 errors.append(h._value)

@@ -706,3 +706,218 @@ def test_1_13_a_coroutine_refused_from_another_thread_is_closed(
             assert coro.cr_frame is None  # closed: no "never awaited" warning
 
     run(main)
+
+
+# -- survivors of the mutation run (issue 10 §1, end) -------------------------------------------
+
+
+def test_survivor_supervise_body_error_is_raised_once_with_the_unreceived_failure(
+    run: Any,
+) -> None:
+    child_err, body_err = KeyError("child"), ValueError("body")
+
+    async def main() -> None:
+        with pytest.raises(ExceptionGroup) as info:
+            async with task.scope(policy=task.SUPERVISE) as s:
+                s.spawn(_sleep_then, 1, child_err).discard()
+                await anyio.sleep(2)
+                raise body_err
+        assert list(info.value.exceptions) == [child_err, body_err]
+
+    run(main)
+
+
+def test_survivor_supervise_awaited_failure_reraised_by_the_body_is_reported_once(
+    run: Any,
+) -> None:
+    err = KeyError("child")
+
+    async def main() -> None:
+        with pytest.raises(ExceptionGroup) as info:
+            async with task.scope(policy=task.SUPERVISE) as s:
+                await s.spawn(_sleep_then, 1, err)  # raises err: the body lets it go
+        assert list(info.value.exceptions) == [err]
+
+    run(main)
+
+
+def test_survivor_one_shot_outer_cancel_around_a_childless_scope(run: Any) -> None:
+    async def main() -> tuple[bool, float]:
+        with anyio.CancelScope() as cs:
+            async with task.scope():
+                cs.cancel()
+                await anyio.sleep(10)
+        return cs.cancelled_caught, anyio.current_time()
+
+    assert run(main) == (True, 0)
+
+
+def test_survivor_one_shot_task_cancel_around_a_childless_scope_asyncio(run_on: Any) -> None:
+    async def body() -> None:
+        async with task.scope():
+            await asyncio.sleep(10)
+
+    async def main() -> bool:
+        t = asyncio.get_running_loop().create_task(body())
+        await asyncio.sleep(1)
+        t.cancel()  # once
+        with contextlib.suppress(asyncio.CancelledError):
+            await t
+        return t.cancelled()
+
+    assert run_on("asyncio", main) is True
+
+
+def test_survivor_scope_cancel_then_outer_task_cancel_propagates_asyncio(run_on: Any) -> None:
+    async def body() -> None:
+        async with task.scope() as s:
+            s.spawn(_sleep_then, 10).discard()
+            s.cancel()
+            await asyncio.sleep(1)
+
+    async def main() -> bool:
+        t = asyncio.get_running_loop().create_task(body())
+        await asyncio.sleep(0)
+        t.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await t
+        return t.cancelled()
+
+    assert run_on("asyncio", main) is True
+
+
+def test_survivor_launched_child_returning_a_value_while_a_sibling_runs(run: Any) -> None:
+    async def answer() -> int:
+        await anyio.sleep(1)
+        return 42
+
+    async def main() -> None:
+        with pytest.raises(ExceptionGroup) as info:
+            async with task.scope() as s:
+                s.launch(answer)  # type: ignore[arg-type]
+                s.spawn(_sleep_then, 10).discard()
+        (err,) = info.value.exceptions
+        assert isinstance(err, task.LinearityError) and "returned 42" in str(err)
+        assert anyio.current_time() == 1  # the sibling was cancelled by it
+
+    run(main)
+
+
+def test_survivor_run_whose_body_cancels_its_scope_raises_cancelled(run: Any) -> None:
+    async def body(s: task.Scope) -> int:
+        s.cancel()
+        await anyio.sleep(1)
+        return 1
+
+    async def main() -> None:
+        with pytest.raises(task.Cancelled):
+            await task.run(body)
+
+    run(main)
+
+
+def test_survivor_finished_children_do_not_accumulate_in_a_long_lived_limit_scope(
+    run: Any,
+) -> None:
+    async def main() -> None:
+        async with task.scope(limit=3) as s:
+            for _ in range(300):
+                s.spawn(_sleep_then, 0.01).discard()
+                s.launch(_sleep_then, 0.01)
+            await anyio.sleep(100)
+            assert s.tree().count("\n") <= 1  # the scope and its body line: nothing kept
+            assert repr(s).endswith("running=0>")
+
+    run(main)
+
+
+def test_survivor_tree_of_scopes_nested_in_bodies(run: Any) -> None:
+    async def main() -> None:
+        async with task.scope(name="a"), task.scope(name="b"), task.scope(name="c") as c:
+            c.spawn(_sleep_then, 1).discard()
+            lines = task.tree().splitlines()
+        heads = [line for line in lines if "scope '" in line]
+        assert [h.split("'")[1] for h in heads] == ["a", "b", "c"]
+        assert [len(h) - len(h.lstrip()) for h in heads] == [0, 4, 8]
+        assert any(line.startswith("          task _sleep_then()") for line in lines)
+
+    run(main)
+
+
+def test_1_8_cleanup_in_a_cancelled_child_is_cut_unless_shielded_on_both(run_on: Any) -> None:
+    async def main() -> list[str]:
+        log: list[str] = []
+
+        async def child(shield: bool) -> None:
+            try:
+                await anyio.sleep(100)
+            finally:
+                async with task.scope(shield=shield):
+                    await anyio.sleep(1)
+                    log.append(f"cleaned shield={shield}")
+
+        async with task.scope() as s:
+            s.spawn(child, False).discard()
+            s.spawn(child, True).discard()
+            await anyio.sleep(1)
+            s.cancel()
+        return log
+
+    assert _on_both(run_on, main) == [("returned", ["cleaned shield=True"])] * 2
+
+
+def test_1_15_a_service_waking_exactly_at_the_deadline_sees_it_as_the_cause(run_on: Any) -> None:
+    async def main() -> str:
+        seen: list[str] = []
+
+        async def daemon() -> None:
+            try:
+                await anyio.sleep(1)
+            finally:
+                seen.append(repr(type(task.cause())))
+
+        with contextlib.suppress(ExceptionGroup):
+            async with task.scope(timeout=1) as s:
+                s.service(daemon)
+                await anyio.sleep(5)
+        return seen[0]
+
+    for _ in range(10):  # trio runs the body and the service in either order
+        assert _on_both(run_on, main) == [("returned", repr(task.DeadlineExceeded))] * 2
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 10 §1.10: trio calls fn(*args) in the spawner's context"
+)
+def test_1_10_the_factory_runs_in_the_childs_context_on_trio(run_on: Any) -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    def factory() -> Any:
+        var.set("factory")
+        return _sleep_then(0)
+
+    async def main() -> str:
+        async with task.scope() as s:
+            s.spawn(factory).discard()
+        return var.get()
+
+    assert run_on("trio", main) == "unset"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 10 §1.10: cause() follows the context variable")
+def test_1_10_cause_in_a_task_of_a_foreign_outer_group_is_not_the_scopes(run_on: Any) -> None:
+    async def main() -> Any:
+        seen: list[BaseException | None] = []
+
+        async def foreign() -> None:
+            await anyio.sleep(2)
+            seen.append(task.cause())
+
+        async with anyio.create_task_group() as tg, task.scope() as s:
+            tg.start_soon(foreign)  # owned by tg, outside the scope
+            s.cancel(KeyError("scope's"))
+        return seen
+
+    assert run_on("asyncio", main) == [None]

@@ -60,6 +60,7 @@ class AsyncioScope(Scope):
     ) -> bool:
         task = self._parent_task
         self._check_exiting_task(asyncio.current_task(self._loop) is task)
+        self._poll_deadline()  # a deadline that passed is the cause, not the body's end
         self._begin_exit()  # from now on the body is never cancelled by us
         outer: BaseException | None = None  # a cancellation that is not ours: re-raise it
         body_error: BaseException | None = None

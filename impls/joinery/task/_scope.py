@@ -321,6 +321,7 @@ class Scope(ABC):
         self._poll_deadline()
         scope: Scope | None = self
         while scope is not None:
+            scope._poll_deadline()  # an enclosing deadline that passed is the cause
             if scope._cause is not None:
                 return scope._cause
             if scope._state == EXITED or scope._shield:

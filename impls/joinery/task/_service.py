@@ -88,7 +88,13 @@ class Service:
 
     def _owner_exiting(self) -> None:
         """The owner's body ended: stop the service; nobody will consume its handle now."""
-        self._request_stop()
+        if not self._owner.cancel_called:
+            # Stopped because the body is done. A cancelled owner cancels the service
+            # itself: its cause (a deadline, a failure) is the one the service must see,
+            # whichever of the body and the service trio happens to run first.
+            self._request_stop()
+        else:
+            self._stopping = True
         h = self._handle
         if h._use == PENDING:
             h._use = DISCARDED

@@ -70,6 +70,7 @@ class TrioScope(Scope):
         tb: TracebackType | None,
     ) -> bool:
         self._check_exiting_task(trio.lowlevel.current_task() is self._owner)
+        self._poll_deadline()  # a deadline that passed is the cause, not the body's end
         self._begin_exit()
         body_error: BaseException | None = None
         to_trio: BaseException | None = None  # cancellations are trio's business

@@ -17,9 +17,10 @@ from contextvars import copy_context
 from types import TracebackType
 from typing import Any
 
+from joinery.task._calls import strip_wrapper
 from joinery.task._errors import Cancelled
 from joinery.task._handle import CANCELLED, DISCARDED, FAILED, LAUNCHED, OK, RUNNING, Handle
-from joinery.task._scope import CURRENT, EXITED, OPEN, Scope, _strip_wrapper
+from joinery.task._scope import CURRENT, EXITED, OPEN, Scope
 
 
 class AsyncioScope(Scope):
@@ -209,11 +210,6 @@ class AsyncioScope(Scope):
             s = s._parent
         return s is self
 
-    def _report(self, h: Handle[Any], kind: int, value: Any) -> None:
-        # An outcome takes effect in the step in which the child ends (as on trio).
-        h._value = None  # finished: no task to cancel any more
-        self._child_done(h, kind, value)
-
     def _watch_for_lost_children(self) -> None:
         """While something waits for unfinished children, sweep for lost ones now and then."""
         if self._sweep_timer is None:
@@ -274,7 +270,7 @@ _FIRST_SWEEP, _LAST_SWEEP = 0.01, 1.0
 def _started(t: asyncio.Task[Any]) -> bool:
     """Whether ``t``'s :func:`_child` has begun (only then does it report its outcome)."""
     c: Any = t.get_coro()
-    return c.cr_suspended or c.cr_running  # type: ignore[no-any-return]
+    return bool(c.cr_suspended or c.cr_running)
 
 
 async def _child(h: Handle[Any]) -> None:
@@ -286,18 +282,18 @@ async def _child(h: Handle[Any]) -> None:
     # this frame lives as long as the child.
     if h._scope._cancel_called:  # cancelled before its first step: never runs (rule 3)
         h._coro.close()
-        h._scope._report(h, CANCELLED, None)  # type: ignore[attr-defined]
+        h._scope._child_ended(h, CANCELLED, None)
         return
     try:
         value = await h._coro
     except CancelledError:
-        h._scope._report(h, CANCELLED, None)  # type: ignore[attr-defined]
+        h._scope._child_ended(h, CANCELLED, None)
         raise
     except BaseException as exc:
-        h._scope._report(h, FAILED, _strip_wrapper(exc))  # type: ignore[attr-defined]
+        h._scope._child_ended(h, FAILED, strip_wrapper(exc))
     else:
         if h._scope._race or (value is not None and h._use == LAUNCHED):
-            h._scope._report(h, OK, value)  # type: ignore[attr-defined]
+            h._scope._child_ended(h, OK, value)
         elif h._waiters is not None or h._scope._queue or h._scope._running == 1:
             h._scope._child_done(h, OK, value)  # cancels nothing: no need to wait
         else:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar, Token
 from functools import partial
 from types import CodeType, CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
 
+from joinery.task._calls import coroutine_of, coroutine_or_error, not_a_function
 from joinery.task._errors import (
     Cancelled,
     CancelRequested,
@@ -143,10 +144,10 @@ class Scope(ABC):
         try:
             coro = fn(*args)
         except TypeError:
-            _not_a_function(fn)
+            not_a_function(fn)
             raise
         if type(coro) is not CoroutineType:
-            coro = _coroutine_or_error(fn, coro)
+            coro = coroutine_or_error(fn, coro)
         h: Handle[T] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         self._children[h] = None
         if self._limit is not None and self._running - self._n_services >= self._limit:
@@ -195,7 +196,7 @@ class Scope(ABC):
         self._admit(fn)
         frame = sys._getframe(1)
         status = TaskStatus(self)
-        coro = _coroutine_of(partial(fn, task_status=status), args, "start")
+        coro = coroutine_of(partial(fn, task_status=status), args, "start")
         h: Handle[None] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         h._use = STARTING
         status._handle = h
@@ -246,7 +247,7 @@ class Scope(ABC):
         ):
             return None
         frame = sys._getframe(1)
-        h: Handle[T] = self._handle_type(self, _coroutine_of(fn, args), frame.f_code, frame.f_lasti)
+        h: Handle[T] = self._handle_type(self, coroutine_of(fn, args), frame.f_code, frame.f_lasti)
         self._children[h] = None
         self._start(h)
         return h
@@ -383,7 +384,7 @@ class Scope(ABC):
         """:meth:`launch` through a handle, consumed at birth (waits for a slot if full)."""
         if not self._accepting or self._deadline is not None or self._where() != self._here:
             self._admit(fn)
-        h: Handle[None] = self._handle_type(self, _coroutine_of(fn, args, "launch"), code, lasti)
+        h: Handle[None] = self._handle_type(self, coroutine_of(fn, args, "launch"), code, lasti)
         h._use = LAUNCHED
         self._children[h] = None
         if self._limit is not None and self._running - self._n_services >= self._limit:
@@ -463,6 +464,15 @@ class Scope(ABC):
             self._start(self._queue.popleft())
         elif self._running == 0:
             self._all_done()
+
+    def _child_ended(self, h: Handle[Any], kind: int, value: Any) -> None:
+        """A child's wrapper reports its end (it takes effect in this very step)."""
+        h._value = None  # finished: no task to cancel any more
+        self._child_done(h, kind, value)
+
+    def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
+        """A child's wrapper caught ``e`` (trio splits its own cancellations out)."""
+        self._child_ended(h, FAILED, e)
 
     def _take(self, h: Handle[Any]) -> Any:
         """Hand a finished child's outcome to its one consumer."""
@@ -765,59 +775,6 @@ class Scope(ABC):
     @abstractmethod
     def _now(self) -> float:
         """The backend's clock (the one deadlines are set on)."""
-
-
-def _coroutine_of(fn: Any, args: tuple[Any, ...], verb: str = "spawn") -> Coroutine[Any, Any, Any]:
-    """Call ``fn(*args)`` and insist on getting a coroutine, naming the mistake if not."""
-    try:
-        coro = fn(*args)
-    except TypeError:
-        _not_a_function(fn, verb)
-        raise
-    if type(coro) is CoroutineType:
-        return coro
-    return _coroutine_or_error(fn, coro, verb)
-
-
-def _not_a_function(fn: Any, verb: str = "spawn") -> None:
-    """Turn the TypeError of calling a coroutine object or a non-callable into a clear one."""
-    if isinstance(fn, Coroutine):
-        fn.close()
-        name = getattr(fn, "__qualname__", "fn")
-        raise TypeError(
-            f"{verb}() takes an async function and its arguments, not a coroutine "
-            f"object: write {verb}({name}, ...), not {verb}({name}(...))"
-        ) from None
-    if not callable(fn):
-        raise TypeError(f"{verb}() needs an async function, got {fn!r}") from None
-
-
-def _coroutine_or_error(fn: Any, result: object, verb: str = "spawn") -> Coroutine[Any, Any, Any]:
-    if isinstance(result, Coroutine):
-        return result
-    name = getattr(fn, "__qualname__", repr(fn))
-    if isinstance(result, AsyncGenerator):
-        raise TypeError(
-            f"{verb}() needs an async function; {name} is an async generator function "
-            "(it yields): iterate it inside an async function and spawn that"
-        )
-    if isinstance(result, Generator):
-        result.close()
-    raise TypeError(
-        f"{verb}() needs an async function; {name} is a plain function "
-        f"(calling it returned {type(result).__name__}, not a coroutine)"
-    )
-
-
-def _strip_wrapper(exc: BaseException) -> BaseException:
-    """Drop the wrapper's frame from a child's traceback: it starts in the user's code.
-
-    Also breaks a cycle: the wrapper's frame holds the handle, which holds ``exc``.
-    """
-    tb = exc.__traceback__
-    if tb is not None:
-        exc.__traceback__ = tb.tb_next
-    return exc
 
 
 class TaskStatus:

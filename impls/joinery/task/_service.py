@@ -12,9 +12,9 @@ from collections.abc import Coroutine, Generator
 from types import CodeType
 from typing import TYPE_CHECKING, Any
 
+from joinery.task._calls import coroutine_of
 from joinery.task._errors import Cancelled, CancelRequested
 from joinery.task._handle import DISCARDED, PENDING, Handle
-from joinery.task._scope import _coroutine_of
 
 if TYPE_CHECKING:
     from joinery.task._scope import Scope
@@ -29,7 +29,7 @@ class Service:
     def __init__(
         self, owner: Scope, fn: Any, args: tuple[Any, ...], code: CodeType, lasti: int
     ) -> None:
-        coro = _coroutine_of(fn, args, "service")
+        coro = coroutine_of(fn, args, "service")
         self._owner = owner
         self._inner: Scope | None = None
         self._stopping = False

@@ -17,6 +17,7 @@ from typing import Any, TypeVarTuple, Unpack
 
 import trio
 
+from joinery.task._calls import coroutine_or_error, not_a_function, strip_wrapper
 from joinery.task._errors import Cancelled
 from joinery.task._handle import (
     CANCELLED,
@@ -28,13 +29,7 @@ from joinery.task._handle import (
     Handle,
     site_of,
 )
-from joinery.task._scope import (
-    CURRENT,
-    Scope,
-    _coroutine_or_error,
-    _not_a_function,
-    _strip_wrapper,
-)
+from joinery.task._scope import CURRENT, Scope
 
 PosArgsT = TypeVarTuple("PosArgsT")
 
@@ -157,12 +152,12 @@ class TrioScope(Scope):
             try:  # _coroutine_of, inlined as in Scope.spawn: a call less per child
                 coro = fn(*args)
             except TypeError:
-                _not_a_function(fn, "launch")
+                not_a_function(fn, "launch")
                 raise
             if type(coro) is CoroutineType:
                 name = coro.__qualname__  # an existing string: trio would format one
             else:
-                coro = _coroutine_or_error(fn, coro, "launch")
+                coro = coroutine_or_error(fn, coro, "launch")
                 name = getattr(coro, "__qualname__", type(coro).__name__)
             self._nursery.start_soon(
                 _run_launched, self, coro, frame.f_code, frame.f_lasti, name=name
@@ -217,7 +212,7 @@ class TrioScope(Scope):
             self._child_done(h, CANCELLED, None)
         else:
             self._poll_deadline()  # an expired deadline is the cause, not this failure
-            self._child_done(h, FAILED, _strip_wrapper(error))
+            self._child_done(h, FAILED, strip_wrapper(error))
         if cancelled is e:
             raise e
         if cancelled is not None:
@@ -298,7 +293,7 @@ async def _run_child(h: Handle[Any]) -> None:
     try:
         value = await h._coro
     except BaseException as e:
-        h._scope._child_raised(h, e)  # type: ignore[attr-defined]
+        h._scope._child_raised(h, e)
     else:
         if (
             h._scope._race

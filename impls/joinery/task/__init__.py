@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, TypeVarTuple, Unpack
+from typing import TypeVar, TypeVarTuple, Unpack
 
 import sniffio
 
@@ -200,20 +200,11 @@ def _make(
         library = sniffio.current_async_library()
     except sniffio.AsyncLibraryNotFoundError:
         raise RuntimeError("task.scope() must be called from code run by asyncio or trio") from None
-    kwargs: dict[str, Any] = {
-        "policy": policy,
-        "limit": limit,
-        "timeout": timeout,
-        "name": name,
-        "site": site,
-        "shield": shield,
-    }
+    backend: type[Scope]
     if library == "asyncio":
-        from joinery.task._asyncio import AsyncioScope
-
-        return AsyncioScope(**kwargs)
-    if library == "trio":
-        from joinery.task._trio import TrioScope
-
-        return TrioScope(**kwargs)
-    raise RuntimeError(f"joinery.task runs on asyncio and trio, not on {library}")
+        from joinery.task._asyncio import AsyncioScope as backend
+    elif library == "trio":
+        from joinery.task._trio import TrioScope as backend
+    else:
+        raise RuntimeError(f"joinery.task runs on asyncio and trio, not on {library}")
+    return backend(policy=policy, limit=limit, timeout=timeout, name=name, site=site, shield=shield)

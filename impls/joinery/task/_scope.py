@@ -371,9 +371,49 @@ class Scope(ABC):
 
     def tree(self) -> str:
         """A text dump of this scope's live subtree: scopes, tasks and their spawn sites."""
-        from joinery.task._tree import dump
+        lines: list[str] = []
+        self._snapshot(0, lines)
+        return "\n".join(lines)
 
-        return dump([self])
+    def _snapshot(self, depth: int, lines: list[str]) -> None:
+        """Append this scope's live subtree to ``lines``: the one reader of its books.
+
+        Nested scopes are placed under the task that entered them: the body, a child
+        with a handle, or a launched child without one (the backend names its tasks).
+        """
+        pad = "    " * depth
+        tasks, launched = self._live_tasks()
+        bits = [self._policy.name.lower(), f"running={self._running + len(launched)}"]
+        if self._limit is not None:
+            bits.append(f"limit={self._limit}")
+        if self._queue:
+            bits.append(f"queued={len(self._queue)}")
+        if self._cancel_called:
+            bits.append(f"cancelled, cause={_safe_repr(self._cause)}")
+        name = f" {self._name!r}" if self._name else ""
+        lines.append(f"{pad}scope{name} opened at {self._site} [{', '.join(bits)}]")
+        placed: set[int] = set()
+
+        def nested_under(owner: object) -> None:
+            for n in self._nested:
+                if n._owner is owner:
+                    placed.add(id(n))
+                    n._snapshot(depth + 1, lines)
+
+        lines.append(f"{pad}  {'body' if self._state == OPEN else 'body (exiting)'}")
+        nested_under(self._owner)
+        for h in self._children:  # running, queued, or done but not yet consumed
+            lines.append(f"{pad}  task {h._describe()}")
+            task = tasks.get(h)
+            if task is not None:
+                nested_under(task)
+        for line, task in launched:
+            lines.append(f"{pad}  task {line}")
+            nested_under(task)
+        for n in self._nested:
+            if id(n) not in placed:
+                lines.append(f"{pad}  (entered by another task)")
+                n._snapshot(depth + 1, lines)
 
     def __repr__(self) -> str:
         return f"<task.Scope at {self._site} {self._policy.name} running={self._running}>"
@@ -775,6 +815,13 @@ class Scope(ABC):
     @abstractmethod
     def _now(self) -> float:
         """The backend's clock (the one deadlines are set on)."""
+
+
+def _safe_repr(obj: object) -> str:
+    try:
+        return repr(obj)
+    except Exception:  # a cause with a broken __repr__ must not break a dump or a cancel
+        return f"<{type(obj).__name__} object (repr failed)>"
 
 
 class TaskStatus:

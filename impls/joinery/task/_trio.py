@@ -12,6 +12,7 @@ import math
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from types import CodeType, CoroutineType, TracebackType
 from typing import Any, TypeVarTuple, Unpack
 
@@ -133,10 +134,12 @@ class TrioScope(Scope):
         name = getattr(h._coro, "__qualname__", None) or h.name
         # trio runs the child in a copy of the spawner's context: if that is this
         # scope's body or a sibling, CURRENT is already this scope (the usual case).
+        token = _CHILD.set(h)  # the child's context copy names it, for tree()
         if CURRENT.get() is self:
             self._nursery.start_soon(_run_child, h, name=name)
         else:
             self._nursery.start_soon(_run_child_here, h, name=name)
+        _CHILD.reset(token)
 
     def launch(self, fn: Callable[[Unpack[PosArgsT]], Awaitable[None]], *args: *PosArgsT) -> None:
         frame = sys._getframe(1)
@@ -159,9 +162,11 @@ class TrioScope(Scope):
             else:
                 coro = coroutine_or_error(fn, coro, "launch")
                 name = getattr(coro, "__qualname__", type(coro).__name__)
+            token = _CHILD.set(_Launched(coro, frame.f_code, frame.f_lasti))  # for tree()
             self._nursery.start_soon(
                 _run_launched, self, coro, frame.f_code, frame.f_lasti, name=name
             )
+            _CHILD.reset(token)
         else:
             self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 
@@ -190,20 +195,17 @@ class TrioScope(Scope):
             self._child_raised(h, error)
 
     def _live_tasks(self) -> tuple[dict[Handle[Any], object], list[tuple[str, object]]]:
-        # Found from the nursery's tasks and our wrappers' arguments, so that a child
-        # pays nothing for tree() while it runs.
+        # Each child's task context names its child (_CHILD, set around start_soon, so
+        # trio copies it into the child's context): tree() needs neither a registry
+        # nor the wrappers' locals.
         tasks: dict[Handle[Any], object] = {}
         launched: list[tuple[str, object]] = []
         for t in self._nursery.child_tasks:
-            c: Any = t.coro
-            if c.cr_frame is None:
-                continue
-            if c.cr_code is _run_launched.__code__:
-                f = c.cr_frame.f_locals
-                site = site_of(f["code"], f["lasti"])
-                launched.append((f"{f['coro'].__qualname__}() launched at {site} [running]", t))
-            elif c.cr_code in _WRAPPERS:
-                tasks[c.cr_frame.f_locals["h"]] = t
+            child = t.context.get(_CHILD)
+            if isinstance(child, Handle):
+                tasks[child] = t
+            elif isinstance(child, _Launched):
+                launched.append((f"{child.describe()} [running]", t))
         return tasks, launched
 
     def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
@@ -312,4 +314,24 @@ async def _run_child(h: Handle[Any]) -> None:
                 del h._scope._children[h]
 
 
-_WRAPPERS = (_run_child.__code__, _run_child_here.__code__)
+class _Launched:
+    """What tree() shows of a child launched without a handle (see TrioScope.launch)."""
+
+    __slots__ = ("code", "coro", "lasti")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], code: CodeType, lasti: int) -> None:
+        self.coro = coro
+        self.code = code
+        self.lasti = lasti
+
+    def describe(self) -> str:
+        name = getattr(self.coro, "__qualname__", type(self.coro).__name__)
+        return f"{name}() launched at {site_of(self.code, self.lasti)}"
+
+
+_CHILD: ContextVar[Handle[Any] | _Launched | None] = ContextVar("joinery.task.child", default=None)
+"""In a child's task context: the handle (or launch record) of the child, for tree().
+
+If a start_soon raises (say the nursery is closed), the error propagates past the
+reset: the spawner's context keeps the record, which only tree() reads, in tasks of
+this scope's nursery; nothing else depends on it."""

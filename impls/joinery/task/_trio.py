@@ -8,7 +8,6 @@ scope decides what to raise. Trio's ``Cancelled.reason`` is a string, so the cau
 
 from __future__ import annotations
 
-import math
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -211,6 +210,12 @@ class TrioScope(Scope):
     def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
         cancelled, error = _split_cancelled(e)
         if error is None:
+            self._poll_deadline()
+            if not self._cancel_called:
+                # Cancelled by trio, not by us: an enclosing cancel scope. The scope is
+                # cancelled from outside too, so its queued children never start:
+                #     with trio.move_on_after(5): async with task.scope(limit=1) ...
+                self._cancel(None)
             self._child_done(h, CANCELLED, None)
         else:
             self._poll_deadline()  # an expired deadline is the cause, not this failure
@@ -265,7 +270,7 @@ async def _run_launched(
 ) -> None:
     # A launched child (no handle): only a failure or a returned value concerns the
     # scope. A plain cancellation is the nursery's business alone.
-    if scope._cancel_called or trio.current_effective_deadline() == -math.inf:
+    if scope._cancel_called:  # (a plain scope: no deadline to poll)
         coro.close()  # cancelled before its first step: never runs (semantics rule 3)
         return
     try:
@@ -288,7 +293,10 @@ async def _run_child_here(h: Handle[Any]) -> None:
 
 async def _run_child(h: Handle[Any]) -> None:
     # Few locals: this frame lives as long as the child.
-    if h._scope._cancel_called or trio.current_effective_deadline() == -math.inf:
+    # (Not trio.current_effective_deadline(): 3.7 µs, a tenth of a child's cost. A
+    # cancellation from outside reaches the scope through its body or a child's
+    # Cancelled, see _child_raised; children started before that run as on asyncio.)
+    if h._scope._cancel_called or (h._scope._deadline is not None and h._scope._deadline_passed()):
         h._coro.close()  # cancelled before its first step: never runs (semantics rule 3)
         h._scope._child_done(h, CANCELLED, None)
         return

@@ -19,7 +19,7 @@ from typing import Any
 
 from joinery.task._calls import strip_wrapper
 from joinery.task._errors import Cancelled
-from joinery.task._handle import CANCELLED, DISCARDED, FAILED, LAUNCHED, OK, RUNNING, Handle
+from joinery.task._handle import CANCELLED, FAILED, RUNNING, Handle
 from joinery.task._scope import CURRENT, EXITED, OPEN, Scope
 
 
@@ -133,8 +133,6 @@ class AsyncioScope(Scope):
     def _start(self, h: Handle[Any]) -> None:
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
-        h._kind = RUNNING
-        self._running += 1
         if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
             t = self._loop.create_task(_child(h))
         else:
@@ -292,15 +290,4 @@ async def _child(h: Handle[Any]) -> None:
     except BaseException as exc:
         h._scope._child_ended(h, FAILED, strip_wrapper(exc))
     else:
-        if h._scope._race or (value is not None and h._use == LAUNCHED):
-            h._scope._child_ended(h, OK, value)
-        elif h._waiters is not None or h._scope._queue or h._scope._running == 1:
-            h._scope._child_done(h, OK, value)  # cancels nothing: no need to wait
-        else:
-            # Scope._child_done inlined for the common case (nobody to wake, nothing
-            # to start, not the last child): a call less per child, ~1% of a spawn.
-            h._scope._running -= 1
-            h._kind = OK
-            h._value = value
-            if h._use >= DISCARDED:
-                del h._scope._children[h]
+        h._scope._child_returned(h, value)

@@ -148,11 +148,6 @@ class Handle(Generic[T]):
                 if self._use == WAITING:
                     self._use = PENDING
                 raise
-        if self._kind == OK:  # Scope._take's common case, inlined: a call less
-            self._use = DELIVERED
-            self._scope._children.pop(self, None)
-            value: T = self._value
-            return value
         result: T = self._scope._take(self)
         return result
 

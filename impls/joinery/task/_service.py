@@ -38,10 +38,7 @@ class Service:
         self._handle: Handle[None] = owner._handle_type(
             owner, _Both(self._run(coro), coro), code, lasti
         )
-        owner._children[self._handle] = None
-        owner._service_handles.add(self._handle)
-        owner._n_services += 1
-        owner._start(self._handle)
+        owner._admit_service(self._handle)
         owner._services.append(self)
 
     @property

@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
-from contextvars import ContextVar
 from types import CodeType, CoroutineType, TracebackType
 from typing import Any, TypeVarTuple, Unpack
 
@@ -21,11 +20,8 @@ from joinery.task._calls import coroutine_or_error, not_a_function, strip_wrappe
 from joinery.task._errors import Cancelled
 from joinery.task._handle import (
     CANCELLED,
-    DISCARDED,
     FAILED,
-    LAUNCHED,
     OK,
-    RUNNING,
     Handle,
     site_of,
 )
@@ -48,6 +44,8 @@ class TrioScope(Scope):
         if self._shield:
             self._shield_scope = trio.CancelScope(shield=True)
             self._shield_scope.__enter__()
+        # Launched children without a handle, by coroutine: their sites, for tree().
+        self._launch_sites: dict[Coroutine[Any, Any, Any], tuple[CodeType, int]] = {}
         self._manager = trio.open_nursery(strict_exception_groups=True)
         self._nursery = await self._manager.__aenter__()
         self._set_deadline(trio.current_time())
@@ -126,19 +124,15 @@ class TrioScope(Scope):
             )
 
     def _start(self, h: Handle[Any]) -> None:
-        h._kind = RUNNING
-        self._running += 1
         # Name the trio task after the child's function: more useful than the wrapper's
         # name, and an existing string (trio would format a new one for every task).
         name = getattr(h._coro, "__qualname__", None) or h.name
         # trio runs the child in a copy of the spawner's context: if that is this
         # scope's body or a sibling, CURRENT is already this scope (the usual case).
-        token = _CHILD.set(h)  # the child's context copy names it, for tree()
         if CURRENT.get() is self:
             self._nursery.start_soon(_run_child, h, name=name)
         else:
             self._nursery.start_soon(_run_child_here, h, name=name)
-        _CHILD.reset(token)
 
     def launch(self, fn: Callable[[Unpack[PosArgsT]], Awaitable[None]], *args: *PosArgsT) -> None:
         frame = sys._getframe(1)
@@ -161,11 +155,9 @@ class TrioScope(Scope):
             else:
                 coro = coroutine_or_error(fn, coro, "launch")
                 name = getattr(coro, "__qualname__", type(coro).__name__)
-            token = _CHILD.set(_Launched(coro, frame.f_code, frame.f_lasti))  # for tree()
-            self._nursery.start_soon(
-                _run_launched, self, coro, frame.f_code, frame.f_lasti, name=name
-            )
-            _CHILD.reset(token)
+            site = (frame.f_code, frame.f_lasti)
+            self._launch_sites[coro] = site  # for tree(); the wrapper takes it out
+            self._nursery.start_soon(_run_launched, self, coro, site, name=name)
         else:
             self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 
@@ -183,29 +175,26 @@ class TrioScope(Scope):
 
         Only these outcomes concern the scope, so only they pay for a handle, made now.
         """
-        h: Handle[None] = self._handle_type(self, coro, code, lasti)
-        h._kind = RUNNING
-        h._use = LAUNCHED
-        self._children[h] = None  # (_child_done takes it out again)
-        self._running += 1  # and counts it out
+        h = self._late_handle(coro, code, lasti)
         if error is None:
             self._child_done(h, OK, value)
         else:
             self._child_raised(h, error)
 
     def _live_tasks(self) -> tuple[dict[Handle[Any], object], list[tuple[str, object]]]:
-        # Each child's task context names its child (_CHILD, set around start_soon, so
-        # trio copies it into the child's context): tree() needs neither a registry
-        # nor the wrappers' locals.
-        tasks: dict[Handle[Any], object] = {}
-        launched: list[tuple[str, object]] = []
-        for t in self._nursery.child_tasks:
-            child = t.context.get(_CHILD)
-            if isinstance(child, Handle):
-                tasks[child] = t
-            elif isinstance(child, _Launched):
-                launched.append((f"{child.describe()} [running]", t))
-        return tasks, launched
+        # A wrapper suspended in ``await coro`` shows the child's coroutine as its
+        # coroutine's ``cr_await``: that maps trio's tasks to our children at tree()
+        # time, so a child pays nothing for it (a ContextVar per child cost 30%).
+        by_coro: dict[object, object] = {t.coro.cr_await: t for t in self._nursery.child_tasks}
+        for c in [*(h._coro for h in self._children), *self._launch_sites]:
+            if getattr(c, "cr_running", False):  # the child calling tree() right now
+                by_coro[c] = trio.lowlevel.current_task()
+        tasks = {h: by_coro.get(h._coro) for h in self._children}
+        launched: list[tuple[str, object]] = [
+            (f"{_name_of(c)}() launched at {site_of(*site)} [running]", by_coro.get(c))
+            for c, site in list(self._launch_sites.items())
+        ]
+        return {h: t for h, t in tasks.items() if t is not None}, launched
 
     def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
         cancelled, error = _split_cancelled(e)
@@ -266,22 +255,26 @@ def _split_cancelled(
 
 
 async def _run_launched(
-    scope: TrioScope, coro: Coroutine[Any, Any, Any], code: CodeType, lasti: int
+    scope: TrioScope, coro: Coroutine[Any, Any, Any], site: tuple[CodeType, int]
 ) -> None:
     # A launched child (no handle): only a failure or a returned value concerns the
     # scope. A plain cancellation is the nursery's business alone.
     if scope._cancel_called:  # (a plain scope: no deadline to poll)
+        del scope._launch_sites[coro]
         coro.close()  # cancelled before its first step: never runs (semantics rule 3)
         return
     try:
         value = await coro
     except trio.Cancelled:
+        del scope._launch_sites[coro]
         raise
     except BaseException as e:
-        scope._launched_ended(coro, code, lasti, e, None)  # (stripped there)
+        del scope._launch_sites[coro]
+        scope._launched_ended(coro, *site, e, None)  # (stripped there)
     else:
+        del scope._launch_sites[coro]
         if value is not None:
-            scope._launched_ended(coro, code, lasti, None, value)
+            scope._launched_ended(coro, *site, None, value)
 
 
 async def _run_child_here(h: Handle[Any]) -> None:
@@ -305,41 +298,8 @@ async def _run_child(h: Handle[Any]) -> None:
     except BaseException as e:
         h._scope._child_raised(h, e)
     else:
-        if (
-            h._scope._race
-            or h._waiters is not None
-            or h._scope._queue
-            or (value is not None and h._use == LAUNCHED)
-        ):
-            h._scope._child_done(h, OK, value)
-        else:
-            # Scope._child_done inlined for the common case (nobody to wake, nothing to
-            # start; the nursery, not _all_done, joins): a call less per child.
-            h._scope._running -= 1
-            h._kind = OK
-            h._value = value
-            if h._use >= DISCARDED:
-                del h._scope._children[h]
+        h._scope._child_returned(h, value)
 
 
-class _Launched:
-    """What tree() shows of a child launched without a handle (see TrioScope.launch)."""
-
-    __slots__ = ("code", "coro", "lasti")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], code: CodeType, lasti: int) -> None:
-        self.coro = coro
-        self.code = code
-        self.lasti = lasti
-
-    def describe(self) -> str:
-        name = getattr(self.coro, "__qualname__", type(self.coro).__name__)
-        return f"{name}() launched at {site_of(self.code, self.lasti)}"
-
-
-_CHILD: ContextVar[Handle[Any] | _Launched | None] = ContextVar("joinery.task.child", default=None)
-"""In a child's task context: the handle (or launch record) of the child, for tree().
-
-If a start_soon raises (say the nursery is closed), the error propagates past the
-reset: the spawner's context keeps the record, which only tree() reads, in tasks of
-this scope's nursery; nothing else depends on it."""
+def _name_of(coro: object) -> str:
+    return getattr(coro, "__qualname__", type(coro).__name__)

@@ -921,3 +921,23 @@ def test_1_10_cause_in_a_task_of_a_foreign_outer_group_is_not_the_scopes(run_on:
         return seen
 
     assert run_on("asyncio", main) == [None]
+
+
+def test_1_13_keyboard_interrupt_delivered_to_the_waiting_body_is_bare_on_trio(
+    run_on: Any,
+) -> None:
+    # trio delivers a SIGINT raised in KI-protected code to the main task at its next
+    # checkpoint: here the body, waiting in the scope's exit for its children.
+    import signal
+
+    @trio.lowlevel.enable_ki_protection
+    async def child() -> None:
+        signal.raise_signal(signal.SIGINT)
+        await trio.sleep(10)
+
+    async def main() -> None:
+        async with task.scope() as s:
+            s.spawn(child).discard()
+
+    with pytest.raises(KeyboardInterrupt):
+        run_on("trio", main)

@@ -53,11 +53,11 @@ it, and only a failure reaches the scope. The benchmarks measure what each costs
 
 Python versions: written for 3.11. Eager start (3.12+) is not offered: a child always
 starts after its spawner's step, as on trio, so that a child cancelled before its first
-step never runs on either backend; an eager task factory installed by the user would run
-a child up to its first await inside ``spawn``; 3.13's TaskGroup also closes a refused coroutine (gh-115957), as ``spawn``
-always did; 3.14 adds asyncio call-graph introspection (this
-module's ``tree()`` works on 3.11 and on trio); 3.15 adds ``TaskGroup.cancel()``, still
-without a cause.
+step never runs on either backend (an eager task factory installed by the user would
+run a child up to its first await inside ``spawn``). 3.13's TaskGroup also closes a
+refused coroutine (gh-115957), as ``spawn`` always did; 3.14 adds asyncio call-graph
+introspection (this module's ``tree()`` works on 3.11 and on trio); 3.15 adds
+``TaskGroup.cancel()``, still without a cause.
 """
 
 from __future__ import annotations

@@ -136,7 +136,7 @@ def test_launch_refuses_bad_input_by_name(run: Any, scope_kind: str) -> None:
         async with _scope(scope_kind) as s:
             with pytest.raises(TypeError, match="not_async is a plain function"):
                 s.launch(not_async)  # type: ignore[arg-type]
-            with pytest.raises(TypeError, match=r"not a coroutine object.*spawn\(_work, \.\.\.\)"):
+            with pytest.raises(TypeError, match=r"not a coroutine object.*launch\(_work, \.\.\.\)"):
                 s.launch(coro)  # type: ignore[arg-type]
             with pytest.raises(TypeError, match="needs an async function, got 42"):
                 s.launch(42)  # type: ignore[arg-type]

@@ -121,8 +121,11 @@ def test_body_error_cancels_children_and_is_reported(run: Any) -> None:
     run(main)
 
 
-async def _fail_now(exc: BaseException) -> None:
-    raise exc  # no checkpoint: a sibling's cancellation cannot get in first
+async def _fail_when_cancelled(exc: BaseException) -> None:
+    try:
+        await anyio.sleep(100)
+    finally:
+        raise exc  # a second failure, while the first one's cancellation unwinds
 
 
 def test_two_failures_at_once_are_both_reported(run: Any) -> None:
@@ -131,8 +134,8 @@ def test_two_failures_at_once_are_both_reported(run: Any) -> None:
     async def main() -> None:
         with pytest.raises(ExceptionGroup) as info:
             async with task.scope() as s:
-                s.spawn(_fail_now, e1).discard()
-                s.spawn(_fail_now, e2).discard()
+                s.spawn(_fail, 1, e1).discard()
+                s.spawn(_fail_when_cancelled, e2).discard()  # fails in its cancellation
         assert set(map(id, info.value.exceptions)) == {id(e1), id(e2)}
 
     run(main)

@@ -26,9 +26,18 @@ outcome is claimed exactly once::
 
 How errors surface: a scope that fails raises one ``ExceptionGroup`` holding every
 exception it has to report, oldest first (child failures as the policy says, the body's
-own error, ``DeadlineExceeded``, ``LinearityError``); use ``except*``. Only
-KeyboardInterrupt and SystemExit are re-raised bare (as ``asyncio.TaskGroup`` does), and
-a cancellation from outside propagates as the backend's own when nothing else failed.
+own error, ``DeadlineExceeded``, ``LinearityError``); use ``except*``. A BaseException
+(``GeneratorExit``, a custom subclass) makes it a ``BaseExceptionGroup``. Only
+KeyboardInterrupt and SystemExit are re-raised bare (as ``asyncio.TaskGroup`` does), with
+everything else the scope had to report on their ``__context__``, so nothing is lost; a
+cancellation from outside propagates as the backend's own when nothing else failed.
+
+Cancellation is level-triggered on both backends (trio's model): a child that swallows
+its cancellation is cancelled again at its next checkpoint, so cleanup that must await
+belongs in ``task.scope(shield=True)``. ``s.start(fn)`` waits until ``fn`` reports ready
+(trio's ``nursery.start``); ``s.cancel_threadsafe()`` cancels from another thread. The
+rules for the cases a script never hits (ties, deadlines, first steps, services) are in
+``docs/task-semantics.md`` ("Semantics and limitations").
 
 The backend (asyncio or trio) is detected with sniffio when ``scope()`` is called.
 
@@ -42,19 +51,20 @@ scope (no limit, race or deadline) has no handle and no dict entry: the nursery 
 it, and only a failure reaches the scope. The benchmarks measure what each costs
 (``direct:task.launch`` and ``direct:task.spawn`` rows).
 
-Python versions: written for 3.11. On 3.12+ eager task factories would run a child up to
-its first await inside ``spawn`` (a child that ends there is recorded before ``spawn``
-returns); 3.13's TaskGroup also closes a refused coroutine (gh-115957), as ``spawn``
-always did; 3.14 adds asyncio call-graph introspection (this
-module's ``tree()`` works on 3.11 and on trio); 3.15 adds ``TaskGroup.cancel()``, still
-without a cause.
+Python versions: written for 3.11. Eager start (3.12+) is not offered: a child always
+starts after its spawner's step, as on trio, so that a child cancelled before its first
+step never runs on either backend (an eager task factory installed by the user would
+run a child up to its first await inside ``spawn``). 3.13's TaskGroup also closes a
+refused coroutine (gh-115957), as ``spawn`` always did; 3.14 adds asyncio call-graph
+introspection (this module's ``tree()`` works on 3.11 and on trio); 3.15 adds
+``TaskGroup.cancel()``, still without a cause.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, TypeVarTuple, Unpack
+from typing import TypeVar, TypeVarTuple, Unpack
 
 import sniffio
 
@@ -68,7 +78,7 @@ from joinery.task._errors import (
 )
 from joinery.task._handle import Handle
 from joinery.task._policy import Policy
-from joinery.task._scope import CURRENT, LIVE_ROOTS, Scope
+from joinery.task._scope import CURRENT, LIVE_ROOTS, Scope, TaskStatus
 from joinery.task._service import Service
 
 __all__ = [
@@ -85,6 +95,7 @@ __all__ = [
     "ScopeClosedError",
     "Service",
     "Superseded",
+    "TaskStatus",
     "cause",
     "race",
     "run",
@@ -106,6 +117,7 @@ def scope(
     limit: int | None = None,
     timeout: float | None = None,
     name: str = "",
+    shield: bool = False,
 ) -> Scope:
     """A new scope for the running event loop; enter it with ``async with``.
 
@@ -115,13 +127,19 @@ def scope(
         timeout: seconds from entry until the scope cancels everything with a
             :class:`DeadlineExceeded` cause and raises it.
         name: shown in :func:`tree` dumps.
+        shield: cancellations of enclosing scopes do not reach this scope's body and
+            children (its own deadline and ``cancel()`` still do): for cleanup that
+            must finish. On asyncio it blocks joinery's cancellations, not a raw
+            ``Task.cancel()`` (see docs/task-semantics.md).
 
     Raises:
         ValueError: ``limit`` is not a positive int, or ``timeout`` is negative.
         RuntimeError: not called from asyncio or trio code.
     """
     frame = sys._getframe(1)
-    return _make(policy, limit, timeout, name, f"{frame.f_code.co_filename}:{frame.f_lineno}")
+    return _make(
+        policy, limit, timeout, name, f"{frame.f_code.co_filename}:{frame.f_lineno}", shield
+    )
 
 
 async def run(
@@ -181,24 +199,23 @@ def tree() -> str:
     return dump(s for s in list(LIVE_ROOTS) if s._key is key)
 
 
-def _make(policy: Policy, limit: int | None, timeout: float | None, name: str, site: str) -> Scope:
+def _make(
+    policy: Policy,
+    limit: int | None,
+    timeout: float | None,
+    name: str,
+    site: str,
+    shield: bool = False,
+) -> Scope:
     try:
         library = sniffio.current_async_library()
     except sniffio.AsyncLibraryNotFoundError:
         raise RuntimeError("task.scope() must be called from code run by asyncio or trio") from None
-    kwargs: dict[str, Any] = {
-        "policy": policy,
-        "limit": limit,
-        "timeout": timeout,
-        "name": name,
-        "site": site,
-    }
+    backend: type[Scope]
     if library == "asyncio":
-        from joinery.task._asyncio import AsyncioScope
-
-        return AsyncioScope(**kwargs)
-    if library == "trio":
-        from joinery.task._trio import TrioScope
-
-        return TrioScope(**kwargs)
-    raise RuntimeError(f"joinery.task runs on asyncio and trio, not on {library}")
+        from joinery.task._asyncio import AsyncioScope as backend
+    elif library == "trio":
+        from joinery.task._trio import TrioScope as backend
+    else:
+        raise RuntimeError(f"joinery.task runs on asyncio and trio, not on {library}")
+    return backend(policy=policy, limit=limit, timeout=timeout, name=name, site=site, shield=shield)

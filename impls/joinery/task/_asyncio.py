@@ -12,13 +12,15 @@ from __future__ import annotations
 import asyncio
 import threading
 from asyncio import CancelledError, events
+from collections.abc import Callable
 from contextvars import copy_context
 from types import TracebackType
 from typing import Any
 
+from joinery.task._calls import strip_wrapper
 from joinery.task._errors import Cancelled
-from joinery.task._handle import CANCELLED, DISCARDED, FAILED, LAUNCHED, OK, RUNNING, Handle
-from joinery.task._scope import CURRENT, OPEN, Scope
+from joinery.task._handle import CANCELLED, FAILED, RUNNING, Handle
+from joinery.task._scope import CURRENT, EXITED, OPEN, Scope
 
 
 class AsyncioScope(Scope):
@@ -32,16 +34,20 @@ class AsyncioScope(Scope):
         task = asyncio.current_task(loop)
         if task is None:
             raise RuntimeError("task.scope() must be entered inside an asyncio task")
+        self._check_new()  # before touching anything: a re-entry must leave us intact
         self._loop = loop
         self._parent_task = task
         self._thread = threading.get_ident()
-        self._parent_cancel_requested = False
+        self._body_cancels = 0  # our Task.cancel() calls on the body, undone on exit
+        self._check_scheduled = False
         self._exit_waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._sweep_timer: asyncio.TimerHandle | None = None
         self._sweep_after = _FIRST_SWEEP
         self._where, self._here = events._get_running_loop, loop
         self._enter_common(task, loop)
+        if self._shield:
+            SHIELDS.setdefault(task, []).append(self)
         self._set_deadline(loop.time())
         if self._deadline is not None:
             self._timer = loop.call_at(self._deadline, self._fire_deadline)
@@ -53,16 +59,20 @@ class AsyncioScope(Scope):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> bool:
-        self._begin_exit()
         task = self._parent_task
+        self._check_exiting_task(asyncio.current_task(self._loop) is task)
+        self._poll_deadline()  # a deadline that passed is the cause, not the body's end
+        self._begin_exit()  # from now on the body is never cancelled by us
         outer: BaseException | None = None  # a cancellation that is not ours: re-raise it
         body_error: BaseException | None = None
-        if self._parent_cancel_requested:
+        for _ in range(self._body_cancels):
             task.uncancel()
+        self._body_cancels = 0
         if isinstance(exc, asyncio.CancelledError):
-            if not self._parent_cancel_requested or task.cancelling() > 0:
+            self._interrupted = True
+            if not self._cancel_called or task.cancelling() > 0:
                 outer = exc
-        elif isinstance(exc, Cancelled) and self._cancel_called:
+        elif (isinstance(exc, Cancelled) and self._cancel_called) or self._own_refusal(exc):
             pass  # the body awaited a child we cancelled: part of our own cancellation
         elif exc is not None:
             body_error = exc
@@ -76,27 +86,35 @@ class AsyncioScope(Scope):
             try:
                 await self._exit_waiter
             except asyncio.CancelledError as e:
-                # Cancelled while joining. If only our own stale request is pending
-                # (the body never awaited after we cancelled it), ignore it; else it
-                # comes from outside: cancel everything and re-raise it at the end.
-                if task.cancelling() > 0:
-                    outer = e
-                    self._cancel(None)
+                # Cancelled while joining: not by us (we leave an exiting body alone),
+                # so from outside: cancel everything and re-raise it at the end.
+                outer = e
+                self._cancel(None)
             self._exit_waiter = None
-        if self._parent_cancel_requested and outer is None and task.cancelling() == 0:
-            # We cancelled the body but it never awaited since (say it called
-            # s.cancel() and left): on 3.11 the request is still pending in the task
-            # and would hit the caller's next await. Take it here.
-            try:
-                await asyncio.sleep(0)
-            except asyncio.CancelledError:
-                if task.cancelling() > 0:
-                    outer = asyncio.CancelledError()
         if self._timer is not None:
             self._timer.cancel()
         if self._sweep_timer is not None:
             self._sweep_timer.cancel()
+        if self._shield:
+            stack = SHIELDS[task]
+            stack.remove(self)
+            if not stack:
+                del SHIELDS[task]
+            self._poke_enclosing()
         return self._leave(exc, body_error, outer)
+
+    def _now(self) -> float:
+        return self._loop.time()
+
+    def _check_thread(self, what: str, fix: str) -> None:
+        if threading.get_ident() != self._thread:
+            raise RuntimeError(
+                f"{what}() of the scope opened at {self._site} called from thread "
+                f"{threading.current_thread().name!r}; it runs on {self._loop!r}: {fix}"
+            )
+
+    def _call_soon_threadsafe(self, fn: Callable[[BaseException], None], arg: Any) -> None:
+        self._loop.call_soon_threadsafe(fn, arg)
 
     def _check_caller(self) -> None:
         loop = events._get_running_loop()
@@ -115,8 +133,6 @@ class AsyncioScope(Scope):
     def _start(self, h: Handle[Any]) -> None:
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
-        h._kind = RUNNING
-        self._running += 1
         if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
             t = self._loop.create_task(_child(h))
         else:
@@ -127,40 +143,70 @@ class AsyncioScope(Scope):
             h._value = t  # the task, while RUNNING (see Handle)
 
     def _cancel_backend(self) -> None:
-        unstarted: list[Handle[Any]] = []
+        self._deliver()
+
+    def _poke(self) -> None:
+        """Look at the tasks again soon (a shield inside this cancelled scope was left)."""
+        if self._cancel_called and self._state != EXITED and not self._check_scheduled:
+            self._check_scheduled = True
+            self._loop.call_soon(self._recheck)
+
+    def _recheck(self) -> None:
+        self._check_scheduled = False
+        if self._state != EXITED:
+            self._deliver()
+
+    def _deliver(self) -> None:
+        # Level-triggered cancellation, trio's model, without polling: every suspended
+        # task of the scope is cancelled now (a task woken in this same instant too, as
+        # trio's sleeps are); a task that swallows its CancelledError and waits again is
+        # found at the next look, one step later, and cancelled again:
+        #     except CancelledError: pass
+        #     await next_job()             # <- cancelled again here, as on trio
+        # Looks go on only while some task has a cancellation on its way; a task whose
+        # cancel() was refused (its future cannot be cancelled) is looked at when that
+        # future completes; a task inside a shielded scope when the shield is left.
+        again = False
         for h in self._children:
-            if h._kind == RUNNING and (t := h._value) is not None:
-                t.cancel()
-                if not _started(t):
-                    unstarted.append(h)
-        for h in unstarted:
-            self._unstarted(h)
-        if self._state == OPEN and not self._parent_cancel_requested:  # body still running
-            self._parent_cancel_requested = True
-            self._parent_task.cancel()
-        if self._running:
-            self._loop.call_soon(self._recancel)
+            t = h._value if h._kind == RUNNING else None
+            if t is not None and self._hit(t, False):
+                again = True
+        if self._state == OPEN and self._hit(self._parent_task, True):
+            again = True
+        if again and not self._check_scheduled:
+            self._check_scheduled = True
+            self._loop.call_soon(self._recheck)
 
-    def _report(self, h: Handle[Any], kind: int, value: Any) -> None:
-        # An outcome that may cancel the siblings is applied one step later, as a done
-        # callback would be: children spawned in the same step as a failing one still
-        # start (as on trio and with TaskGroup), so that two children that fail at once
-        # both report, instead of the second being cancelled before it ran.
-        h._value = None  # finished: no task to cancel any more
-        self._loop.call_soon(self._child_done, h, kind, value)
+    def _hit(self, t: asyncio.Task[Any], body: bool) -> bool:
+        """Cancel ``t`` if it is suspended; return whether to look at it again next step."""
+        if t.done() or self._shielded_below(t):
+            return False
+        if asyncio.current_task(self._loop) is t:
+            return True  # running now (it called cancel(), or failed): look next step
+        if not body and not _started(t):
+            return False  # never started: _child closes it unrun (rule 3)
+        waiter: Any = getattr(t, "_fut_waiter", None)
+        if getattr(t, "_must_cancel", False):
+            if waiter is not None and not waiter.done():  # refused: look when it is done
+                waiter.add_done_callback(lambda _: self._poke())
+                return False
+            return True  # it gets its CancelledError at its next step
+        if waiter is not None and waiter.cancelled():
+            return True  # our cancellation is on its way
+        if body:
+            self._body_cancels += 1
+        t.cancel()
+        return True
 
-    def _unstarted(self, h: Handle[Any]) -> None:
-        # Cancelled before its first step, the task never runs _child (the cancellation
-        # is thrown into it unstarted), so nobody would report the outcome or close the
-        # child's coroutine ("never awaited"). Its done callback does both instead:
-        # only such children pay for one. (A child task cancelled directly, from outside
-        # joinery, before its first step is found by _sweep instead.)
-        def done(_: object) -> None:
-            h._coro.close()
-            self._child_done(h, CANCELLED, None)
-
-        t, h._value = h._value, None  # cancelled, and reported by ``done``: no task to see
-        t.add_done_callback(done)
+    def _shielded_below(self, t: asyncio.Task[Any]) -> bool:
+        """Whether ``t`` is inside a shielded scope nested in this one."""
+        stack = SHIELDS.get(t)
+        if not stack or stack[-1] is self:
+            return False
+        s: Scope | None = stack[-1]
+        while s is not None and s is not self:
+            s = s._parent
+        return s is self
 
     def _watch_for_lost_children(self) -> None:
         """While something waits for unfinished children, sweep for lost ones now and then."""
@@ -192,25 +238,6 @@ class AsyncioScope(Scope):
         else:
             self._sweep_after = _FIRST_SWEEP
 
-    def _recancel(self) -> None:
-        # asyncio delivers a cancellation once; trio's is level-triggered. A child that
-        # swallows its CancelledError and awaits again would hold the scope open for ever:
-        #     except CancelledError: pass
-        #     await next_job()           # <- cancelled again here, as on trio
-        # So while the scope is cancelled, a child found blocked again, with no
-        # cancellation pending, is cancelled again (Task._fut_waiter and _must_cancel
-        # exist on the C and Python tasks of 3.11 to 3.14).
-        if not self._running:
-            return
-        for h in self._children:
-            t = h._value
-            if h._kind != RUNNING or t is None or t.done() or getattr(t, "_must_cancel", True):
-                continue
-            waiter = getattr(t, "_fut_waiter", None)
-            if waiter is not None and not waiter.done():
-                t.cancel()
-        self._loop.call_soon(self._recancel)
-
     async def _wait_done(self, h: Handle[Any]) -> None:
         self._watch_for_lost_children()
         fut = self._loop.create_future()
@@ -231,6 +258,9 @@ class AsyncioScope(Scope):
             self._exit_waiter.set_result(None)
 
 
+SHIELDS: dict[asyncio.Task[Any], list[Scope]] = {}
+"""The shielded scopes each task is in, innermost last (see AsyncioScope._shielded_below)."""
+
 _FIRST_SWEEP, _LAST_SWEEP = 0.01, 1.0
 """Seconds between two sweeps for lost children: the first, and the most (it doubles)."""
 
@@ -238,7 +268,7 @@ _FIRST_SWEEP, _LAST_SWEEP = 0.01, 1.0
 def _started(t: asyncio.Task[Any]) -> bool:
     """Whether ``t``'s :func:`_child` has begun (only then does it report its outcome)."""
     c: Any = t.get_coro()
-    return c.cr_suspended or c.cr_running  # type: ignore[no-any-return]
+    return bool(c.cr_suspended or c.cr_running)
 
 
 async def _child(h: Handle[Any]) -> None:
@@ -248,23 +278,16 @@ async def _child(h: Handle[Any]) -> None:
     # the loop, with the siblings still running. The scope cancels and joins them first,
     # then re-raises it bare (as the body's own KeyboardInterrupt would be). Few locals:
     # this frame lives as long as the child.
+    if h._scope._cancel_called:  # cancelled before its first step: never runs (rule 3)
+        h._coro.close()
+        h._scope._child_ended(h, CANCELLED, None)
+        return
     try:
         value = await h._coro
     except CancelledError:
-        h._scope._report(h, CANCELLED, None)  # type: ignore[attr-defined]
+        h._scope._child_ended(h, CANCELLED, None)
         raise
     except BaseException as exc:
-        h._scope._report(h, FAILED, exc)  # type: ignore[attr-defined]
+        h._scope._child_ended(h, FAILED, strip_wrapper(exc))
     else:
-        if h._scope._race or (value is not None and h._use == LAUNCHED):
-            h._scope._report(h, OK, value)  # type: ignore[attr-defined]
-        elif h._waiters is not None or h._scope._queue or h._scope._running == 1:
-            h._scope._child_done(h, OK, value)  # cancels nothing: no need to wait
-        else:
-            # Scope._child_done inlined for the common case (nobody to wake, nothing
-            # to start, not the last child): a call less per child, ~1% of a spawn.
-            h._scope._running -= 1
-            h._kind = OK
-            h._value = value
-            if h._use >= DISCARDED:
-                del h._scope._children[h]
+        h._scope._child_returned(h, value)

@@ -15,7 +15,16 @@ class ScopeClosedError(RuntimeError):
 
     Nothing was started, so nothing is orphaned; a coroutine object passed by mistake is
     closed so that no "never awaited" warning follows the error.
+
+    Attributes:
+        scope: the scope that refused because it was cancelled (``None`` when it had
+            exited or was never entered). Such a refusal escaping a child or the body
+            of that scope is treated as part of its cancellation, never reported.
     """
+
+    def __init__(self, message: str, *, scope: object = None) -> None:
+        super().__init__(message)
+        self.scope = scope
 
 
 class Cancelled(Exception):

@@ -27,6 +27,7 @@ QUEUED, RUNNING, OK, FAILED, CANCELLED = 0, 1, 2, 3, 4
 # Linear state of the handle (``_use``). A LAUNCHED handle is internal: Scope.launch
 # consumes it at birth, and its child must return None (a value would be dropped).
 PENDING, WAITING, DELIVERED, DISCARDED, LAUNCHED = 0, 1, 2, 3, 4
+STARTING = 5  # Scope.start's child before it called started(): start() takes its end
 
 _SCOPE_EXITED = 3  # joinery.task._scope.EXITED (imported there, so not from there)
 _KIND_NAMES = ("queued", "running", "returned", "failed", "cancelled")
@@ -139,12 +140,14 @@ class Handle(Generic[T]):
         self._used_lasti = lasti if lasti <= 256 else _OFFSETS.setdefault(lasti, lasti)
         if self._kind <= RUNNING:
             self._use = WAITING
-            yield from self._scope._wait_done(self).__await__()
-        if self._kind == OK:  # Scope._take's common case, inlined: a call less
-            self._use = DELIVERED
-            self._scope._children.pop(self, None)
-            value: T = self._value
-            return value
+            try:
+                yield from self._scope._wait_done(self).__await__()
+            except BaseException:
+                # Interrupted (a timeout or cancel around the await): the claim is
+                # still the caller's, so a retry gets the value instead of "consumed".
+                if self._use == WAITING:
+                    self._use = PENDING
+                raise
         result: T = self._scope._take(self)
         return result
 

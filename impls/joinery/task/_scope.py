@@ -12,9 +12,11 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar, Token
+from functools import partial
 from types import CodeType, CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
 
+from joinery.task._calls import coroutine_of, coroutine_or_error, not_a_function
 from joinery.task._errors import (
     Cancelled,
     CancelRequested,
@@ -31,6 +33,9 @@ from joinery.task._handle import (
     LAUNCHED,
     OK,
     PENDING,
+    RUNNING,
+    STARTING,
+    WAITING,
     Handle,
 )
 from joinery.task._policy import Policy
@@ -48,6 +53,9 @@ LIVE_ROOTS: dict[Scope, None] = {}
 """Scopes entered outside any other scope and not yet exited (for :func:`tree`)."""
 
 NEW, OPEN, EXITING, EXITED = 0, 1, 2, 3
+
+_BARE = (KeyboardInterrupt, SystemExit)
+"""Raised bare by a scope, as asyncio.TaskGroup does; the rest is on their __context__."""
 
 
 class Scope(ABC):
@@ -70,6 +78,7 @@ class Scope(ABC):
         name: str = "",
         site: str = "?",
         bare: bool = False,
+        shield: bool = False,
     ) -> None:
         if not isinstance(policy, Policy):
             raise TypeError(f"policy must be a task.Policy (FAIL_FAST, ...), not {policy!r}")
@@ -86,6 +95,7 @@ class Scope(ABC):
         self._name = name
         self._site = site
         self._bare = bare  # raise a lone body error bare (used by services)
+        self._shield = bool(shield)  # enclosing scopes' cancellations do not reach in
         self._state = NEW
         self._accepting = False
         self._children: dict[Handle[Any], None] = {}  # live, or done but not yet consumed
@@ -96,9 +106,14 @@ class Scope(ABC):
         self._cause: BaseException | None = None
         self._cancel_called = False
         self._deadline_fired = False
+        # Whether our cancellation interrupted anything (a child, a queued child, the
+        # body): a deadline that interrupted nothing raises nothing, as trio.fail_after.
+        self._interrupted = False
         self._deadline: float | None = None
         self._winner: Handle[Any] | None = None
         self._services: list[Service] = []
+        self._n_services = 0  # running services: they take no ``limit`` slot
+        self._service_handles: set[Handle[Any]] = set()
         self._parent: Scope | None = None
         self._nested: list[Scope] = []
         self._owner: object = None
@@ -129,15 +144,17 @@ class Scope(ABC):
         try:
             coro = fn(*args)
         except TypeError:
-            _not_a_function(fn)
+            not_a_function(fn)
             raise
         if type(coro) is not CoroutineType:
-            coro = _coroutine_or_error(fn, coro)
+            coro = coroutine_or_error(fn, coro)
         h: Handle[T] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         self._children[h] = None
-        if self._limit is not None and self._running >= self._limit:
+        if self._limit is not None and self._running - self._n_services >= self._limit:
             self._queue.append(h)
         else:
+            h._kind = RUNNING  # (Scope._begin inlined: the hot path, see _child_returned)
+            self._running += 1
             self._start(h)
         return h
 
@@ -162,6 +179,58 @@ class Scope(ABC):
         frame = sys._getframe(1)
         self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 
+    async def start(self, fn: Callable[..., Awaitable[None]], *args: Any) -> Any:
+        """Start ``fn(*args, task_status=status)`` and return once it calls ``status.started()``.
+
+        trio's ``nursery.start``: use it for a child that must be ready (listening,
+        connected) before the caller goes on. ``status.started(value)`` makes ``start``
+        return ``value``; the child then runs on in the scope as a launched child (no
+        handle; its failure is the scope's; it must return None). Do not use it for
+        work with a result: spawn that and await the handle.
+
+        Raises:
+            Exception: what ``fn`` raised before calling ``started()`` (only here: the
+                scope does not report it again, and it cancels nothing).
+            RuntimeError: ``fn`` returned without calling ``started()``.
+            Cancelled: the scope was cancelled before ``fn`` called ``started()``.
+            ScopeClosedError, TypeError: as :meth:`spawn`.
+        """
+        self._admit(fn)
+        frame = sys._getframe(1)
+        status = TaskStatus(self)
+        coro = coroutine_of(partial(fn, task_status=status), args, "start")
+        h: Handle[None] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
+        h._use = STARTING
+        status._handle = h
+        self._children[h] = None
+        if self._limit is not None and self._running - self._n_services >= self._limit:
+            self._queue.append(h)
+        else:
+            self._begin(h)
+        try:
+            if not status._started and h._kind <= RUNNING:
+                await self._wait_done(h)
+        except BaseException:
+            if not status._started and h._use == STARTING:
+                h._use = LAUNCHED  # given up waiting: the child is the scope's from now on
+            raise
+        if status._started:
+            return status._value
+        h._use = DELIVERED
+        self._children.pop(h, None)
+        if h._kind == FAILED:
+            raise h._value
+        if h._kind == OK:
+            raise RuntimeError(
+                f"{h.name}() started at {h.site} returned without calling task_status.started()"
+            )
+        raise Cancelled(
+            f"{h.name}() started at {h.site} was cancelled before it called started() "
+            f"(cause: {self.cause!r})",
+            cause=self.cause,
+            site=h.site,
+        )
+
     def try_spawn(
         self, fn: Callable[[Unpack[PosArgsT]], Awaitable[T]], *args: *PosArgsT
     ) -> Handle[T] | None:
@@ -174,12 +243,15 @@ class Scope(ABC):
             ScopeClosedError, TypeError, RuntimeError: as :meth:`spawn`.
         """
         self._admit(fn)
-        if self._limit is not None and self._running + len(self._queue) >= self._limit:
+        if (
+            self._limit is not None
+            and self._running - self._n_services + len(self._queue) >= self._limit
+        ):
             return None
         frame = sys._getframe(1)
-        h: Handle[T] = self._handle_type(self, _coroutine_of(fn, args), frame.f_code, frame.f_lasti)
+        h: Handle[T] = self._handle_type(self, coroutine_of(fn, args), frame.f_code, frame.f_lasti)
         self._children[h] = None
-        self._start(h)
+        self._begin(h)
         return h
 
     def service(
@@ -210,12 +282,35 @@ class Scope(ABC):
         """
         if cause is not None and not isinstance(cause, BaseException):
             raise TypeError(f"cancel(cause): cause must be an exception object, not {cause!r}")
+        if self._state != NEW:
+            self._check_thread("cancel", "use s.cancel_threadsafe() from other threads")
         if cause is None:
             frame = sys._getframe(1)
             cause = CancelRequested(
                 f"cancelled by Scope.cancel() at {frame.f_code.co_filename}:{frame.f_lineno}"
             )
         self._cancel(cause)
+
+    def cancel_threadsafe(self, cause: BaseException | None = None) -> None:
+        """:meth:`cancel`, callable from any thread; it takes effect on the scope's loop.
+
+        The cancel happens at the loop's next step, not before this returns. A no-op
+        once the scope has exited (or if it was never entered).
+        """
+        if cause is not None and not isinstance(cause, BaseException):
+            raise TypeError(f"cancel(cause): cause must be an exception object, not {cause!r}")
+        if cause is None:
+            frame = sys._getframe(1)
+            cause = CancelRequested(
+                f"cancelled by Scope.cancel_threadsafe() at "
+                f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            )
+        if self._state in (OPEN, EXITING):
+            self._call_soon_threadsafe(self._cancel_if_open, cause)
+
+    def _cancel_if_open(self, cause: BaseException) -> None:
+        if self._state in (OPEN, EXITING):
+            self._cancel(cause)
 
     @property
     def cause(self) -> BaseException | None:
@@ -229,9 +324,10 @@ class Scope(ABC):
         self._poll_deadline()
         scope: Scope | None = self
         while scope is not None:
+            scope._poll_deadline()  # an enclosing deadline that passed is the cause
             if scope._cause is not None:
                 return scope._cause
-            if scope._state == EXITED:
+            if scope._state == EXITED or scope._shield:
                 return None
             scope = scope._parent
         return None
@@ -277,9 +373,49 @@ class Scope(ABC):
 
     def tree(self) -> str:
         """A text dump of this scope's live subtree: scopes, tasks and their spawn sites."""
-        from joinery.task._tree import dump
+        lines: list[str] = []
+        self._snapshot(0, lines)
+        return "\n".join(lines)
 
-        return dump([self])
+    def _snapshot(self, depth: int, lines: list[str]) -> None:
+        """Append this scope's live subtree to ``lines``: the one reader of its books.
+
+        Nested scopes are placed under the task that entered them: the body, a child
+        with a handle, or a launched child without one (the backend names its tasks).
+        """
+        pad = "    " * depth
+        tasks, launched = self._live_tasks()
+        bits = [self._policy.name.lower(), f"running={self._running + len(launched)}"]
+        if self._limit is not None:
+            bits.append(f"limit={self._limit}")
+        if self._queue:
+            bits.append(f"queued={len(self._queue)}")
+        if self._cancel_called:
+            bits.append(f"cancelled, cause={_safe_repr(self._cause)}")
+        name = f" {self._name!r}" if self._name else ""
+        lines.append(f"{pad}scope{name} opened at {self._site} [{', '.join(bits)}]")
+        placed: set[int] = set()
+
+        def nested_under(owner: object) -> None:
+            for n in self._nested:
+                if n._owner is owner:
+                    placed.add(id(n))
+                    n._snapshot(depth + 1, lines)
+
+        lines.append(f"{pad}  {'body' if self._state == OPEN else 'body (exiting)'}")
+        nested_under(self._owner)
+        for h in self._children:  # running, queued, or done but not yet consumed
+            lines.append(f"{pad}  task {h._describe()}")
+            task = tasks.get(h)
+            if task is not None:
+                nested_under(task)
+        for line, task in launched:
+            lines.append(f"{pad}  task {line}")
+            nested_under(task)
+        for n in self._nested:
+            if id(n) not in placed:
+                lines.append(f"{pad}  (entered by another task)")
+                n._snapshot(depth + 1, lines)
 
     def __repr__(self) -> str:
         return f"<task.Scope at {self._site} {self._policy.name} running={self._running}>"
@@ -290,13 +426,13 @@ class Scope(ABC):
         """:meth:`launch` through a handle, consumed at birth (waits for a slot if full)."""
         if not self._accepting or self._deadline is not None or self._where() != self._here:
             self._admit(fn)
-        h: Handle[None] = self._handle_type(self, _coroutine_of(fn, args), code, lasti)
+        h: Handle[None] = self._handle_type(self, coroutine_of(fn, args, "launch"), code, lasti)
         h._use = LAUNCHED
         self._children[h] = None
-        if self._limit is not None and self._running >= self._limit:
+        if self._limit is not None and self._running - self._n_services >= self._limit:
             self._queue.append(h)
         else:
-            self._start(h)
+            self._begin(h)
 
     def _admit(self, fn: object) -> None:
         """Refuse a spawn that would be an orphan, or that comes from the wrong place."""
@@ -308,21 +444,46 @@ class Scope(ABC):
             elif self._state == EXITED:
                 why = "has exited: its children were joined, a new one would be an orphan"
             else:
+                self._interrupted = True
                 why = f"is cancelled (cause: {self.cause!r}): a new child would be cancelled"
+                raise ScopeClosedError(
+                    f"spawn refused: the scope opened at {self._site} {why}", scope=self
+                )
             raise ScopeClosedError(f"spawn refused: the scope opened at {self._site} {why}")
-        self._check_caller()
+        try:
+            self._check_caller()
+        except RuntimeError:
+            if isinstance(fn, Coroutine):
+                fn.close()  # refused from the wrong thread: no "never awaited" either
+            raise
 
     def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
         """Record a child's outcome and apply the policy (called once per started child)."""
         self._running -= 1
+        if kind == FAILED and self._own_refusal(value):
+            kind, value = CANCELLED, None
+        if kind == CANCELLED:
+            self._interrupted = True
+        if h._use == STARTING:  # ended before started(): start() raises it, not the scope
+            h._kind, h._value = kind, value
+            self._after_end(h)
+            return
+        if self._service_handles and h in self._service_handles:
+            # A service: it took no slot, and its end is never a race's result.
+            self._service_handles.discard(h)
+            self._n_services -= 1
+            if kind == OK:
+                h._kind, h._value = kind, value
+                self._after_end(h)
+                return
         if value is not None and kind == OK and h._use == LAUNCHED:
             kind, value = FAILED, _dropped(h, value)
         h._kind = kind
         h._value = value
         if kind == FAILED:
             self._failed.append(h)
-            if not isinstance(value, Exception):  # KeyboardInterrupt, SystemExit
-                if self._base_error is None:
+            if not isinstance(value, Exception):  # KeyboardInterrupt, GeneratorExit...
+                if self._base_error is None and isinstance(value, _BARE):
                     self._base_error = value
                 self._cancel(value)
             elif self._policy is Policy.FAIL_FAST:
@@ -330,14 +491,79 @@ class Scope(ABC):
         elif kind == OK and self._race and self._winner is None:
             self._winner = h
             self._cancel(Superseded(f"{h.name}() spawned at {h.site} won the race"))
+        self._after_end(h)
+
+    def _after_end(self, h: Handle[Any]) -> None:
         if h._waiters is not None:
             self._wake(h)
         if h._use >= DISCARDED:
-            del self._children[h]
-        if self._queue and not self._cancel_called:
-            self._start(self._queue.popleft())
+            self._children.pop(h, None)
+        if (
+            self._queue
+            and not self._cancel_called
+            and (self._limit is None or self._running - self._n_services < self._limit)
+        ):
+            self._begin(self._queue.popleft())
         elif self._running == 0:
             self._all_done()
+
+    def _begin(self, h: Handle[Any]) -> None:
+        """Count ``h`` as running and have the backend start it."""
+        h._kind = RUNNING
+        self._running += 1
+        self._start(h)
+
+    def _admit_service(self, h: Handle[Any]) -> None:
+        """Start a service's child: it takes no ``limit`` slot (see Service)."""
+        self._children[h] = None
+        self._service_handles.add(h)
+        self._n_services += 1
+        self._begin(h)
+
+    def _late_handle(
+        self, coro: Coroutine[Any, Any, Any], code: CodeType, lasti: int
+    ) -> Handle[None]:
+        """A handle for a child that ran without one (trio's launch), made at its end."""
+        h: Handle[None] = self._handle_type(self, coro, code, lasti)
+        h._kind = RUNNING
+        h._use = LAUNCHED
+        self._children[h] = None  # (_child_done takes it out again)
+        self._running += 1  # and counts it out
+        return h
+
+    def _child_returned(self, h: Handle[Any], value: Any) -> None:
+        """A child's wrapper reports that it returned ``value``.
+
+        The one place where bookkeeping is inlined for speed: in the common case
+        (nothing to wake, start or decide) the outcome is stored here without
+        _child_done's generality; it is most of what separates ``direct:task.spawn``
+        from the native group in ``python -m benchmarks paired`` (about 1% of a spawn).
+        """
+        if (
+            self._race
+            or h._waiters is not None
+            or self._queue
+            or self._running == 1
+            or self._service_handles
+            or h._use == STARTING
+            or (value is not None and h._use == LAUNCHED)
+        ):
+            self._child_ended(h, OK, value)
+            return
+        self._running -= 1
+        h._kind = OK
+        h._value = value
+        if h._use >= DISCARDED:
+            del self._children[h]
+
+    def _child_ended(self, h: Handle[Any], kind: int, value: Any) -> None:
+        """A child's wrapper reports its end (it takes effect in this very step)."""
+        h._value = None  # finished: no task to cancel any more
+        self._child_done(h, kind, value)
+
+    def _child_raised(self, h: Handle[Any], e: BaseException) -> None:
+        """A child's wrapper caught ``e`` (trio splits its own cancellations out)."""
+        self._child_ended(h, FAILED, e)
 
     def _take(self, h: Handle[Any]) -> Any:
         """Hand a finished child's outcome to its one consumer."""
@@ -366,6 +592,7 @@ class Scope(ABC):
         self._accepting = False
         self._cause = cause
         while self._queue:  # never started: close, so no "never awaited" warning
+            self._interrupted = True
             h = self._queue.popleft()
             h._coro.close()
             h._kind = CANCELLED
@@ -378,13 +605,64 @@ class Scope(ABC):
             self._all_done()
 
     def _deadline_passed(self) -> bool:
+        self._poll_deadline()
+        return self._cancel_called
+
+    def _own_refusal(self, exc: BaseException | None) -> bool:
+        """Whether ``exc`` is an artefact of this scope's cancellation, not a failure.
+
+        A spawn refused because the scope is cancelled (a sibling woken as the scope
+        fails spawns; a body past its deadline spawns), or ``task.Cancelled`` from
+        awaiting a sibling the cancelled scope dropped: never reported as a failure.
+        """
+        if isinstance(exc, ScopeClosedError):
+            return exc.scope is self
+        if not isinstance(exc, Cancelled):
+            return False
+        scope: Scope | None = self  # cancelled here, or with an enclosing scope
+        while scope is not None:
+            if scope._cancel_called:
+                return True
+            if scope._shield:
+                return False
+            scope = scope._parent
         return False
 
-    def _enter_common(self, owner: object, key: object) -> None:
+    def _check_new(self) -> None:
+        """Refuse a second entry (say a child doing ``async with s`` on its parent)."""
         if self._state != NEW:
             raise RuntimeError(
                 f"the scope opened at {self._site} was already entered; call task.scope() again"
             )
+
+    def _check_exiting_task(self, same_task: bool) -> None:
+        """Refuse an exit from another task than the one that entered the scope."""
+        if not same_task:
+            raise RuntimeError(
+                f"the scope opened at {self._site} is exited from another task than the "
+                "one that entered it: enter and exit a scope in the same task"
+            )
+
+    def _poke_enclosing(self) -> None:
+        """A shielded scope was left: cancelled enclosing scopes look at its task again."""
+        scope = self._parent
+        while scope is not None:
+            scope._poke()
+            scope = scope._parent
+
+    def _poke(self) -> None:  # noqa: B027 - a no-op where the backend shields natively
+        """Deliver this scope's cancellation again to tasks a shield kept it from."""
+
+    @abstractmethod
+    def _check_thread(self, what: str, fix: str) -> None:
+        """Raise RuntimeError naming ``what`` unless called from the scope's thread."""
+
+    @abstractmethod
+    def _call_soon_threadsafe(self, fn: Callable[[BaseException], None], arg: Any) -> None:
+        """Run ``fn(arg)`` on the scope's loop, from any thread."""
+
+    def _enter_common(self, owner: object, key: object) -> None:
+        self._check_new()
         self._state = OPEN
         self._accepting = True
         self._owner = owner
@@ -417,18 +695,29 @@ class Scope(ABC):
         """
         if foreign is not None and self._cause is None and self._parent is not None:
             self._cause = self._parent.cause  # cancelled with an enclosing joinery scope
-        error = self._finish(body_error, exc is None)
-        if error is not None:
-            if error is exc:
-                return False
-            raise error from None
-        if foreign is not None:
+        error = self._finish(body_error, exc is None, foreign is not None)
+        if error is None:
+            if foreign is None:
+                return True
             if foreign is exc:
                 return False
-            raise foreign
-        return True
+            error = foreign
+        elif error is exc:
+            return False
+        # Raised here, ``error`` would get the body's exception as __context__ (printed
+        # twice, kept alive twice) and this frame would hold ``error`` in a cycle:
+        #     group -> traceback -> this frame -> error (= group)
+        # so restore its context and drop the locals on the way out (as trio does).
+        context = error.__context__
+        try:
+            raise error
+        finally:
+            error.__context__ = context
+            del error, context, exc, body_error, foreign
 
-    def _finish(self, body_error: BaseException | None, body_normal: bool) -> BaseException | None:
+    def _finish(
+        self, body_error: BaseException | None, body_normal: bool, foreign: bool = False
+    ) -> BaseException | None:
         """Compose what the scope raises once every child is joined (``None``: nothing).
 
         The convention: KeyboardInterrupt/SystemExit are re-raised bare (as TaskGroup
@@ -445,18 +734,28 @@ class Scope(ABC):
             self._parent._nested.remove(self)
         else:
             LIVE_ROOTS.pop(self, None)
-        if self._base_error is not None:
-            return self._base_error
-        if body_error is not None and not isinstance(body_error, Exception):
-            return body_error
-        errors: list[Exception] = []
+        if body_error is not None and isinstance(body_error, _BARE) and self._base_error is None:
+            self._base_error = body_error
+        errors: list[BaseException] = []
         won = self._policy is Policy.RACE and self._winner is not None
         for h in self._failed:
-            if self._policy is Policy.FAIL_FAST or (h._use != DELIVERED and not won):
+            if (
+                self._policy is Policy.FAIL_FAST
+                # (WAITING: someone awaits it and was woken with it: it is theirs,
+                # whether they resume before or after this exit, so never reported
+                # twice whatever order the backend runs the two in)
+                or (h._use not in (DELIVERED, WAITING) and not won)
+                or not isinstance(h._value, Exception)
+            ):
                 errors.append(h._value)
-        if isinstance(body_error, Exception) and not any(body_error is e for e in errors):
+        if body_error is not None and not any(body_error is e for e in errors):
             errors.append(body_error)
-        if self._deadline_fired and isinstance(self._cause, Exception):
+        if (
+            self._deadline_fired
+            and self._interrupted
+            and not foreign
+            and isinstance(self._cause, Exception)
+        ):
             errors.append(self._cause)
         if body_normal:
             forgotten = [h for h in self._children if h._use == PENDING and h._kind != CANCELLED]
@@ -470,11 +769,26 @@ class Scope(ABC):
                     )
                 )
         self._children.clear()  # handles point at the scope; break the cycle
+        bare = self._base_error
+        if bare is not None:
+            # KeyboardInterrupt/SystemExit go out bare (as TaskGroup), but nothing is
+            # lost: the rest hangs on its __context__, e.g. a child's ValueError next to
+            # the user's Ctrl-C is still printed and reachable.
+            self._base_error = None
+            others = [e for e in errors if e is not bare]
+            if others:
+                bare.__context__ = BaseExceptionGroup(f"task.scope opened at {self._site}", others)
+                bare.__suppress_context__ = False
+                bare.add_note(
+                    f"joinery.task: {len(others)} other failure(s) of the scope opened at "
+                    f"{self._site} are in this exception's __context__"
+                )
+            return bare
         if not errors:
             return None
         if self._bare and len(errors) == 1 and errors[0] is body_error:
             return body_error
-        return ExceptionGroup(f"task.scope opened at {self._site}", errors)
+        return BaseExceptionGroup(f"task.scope opened at {self._site}", errors)
 
     def _set_deadline(self, now: float) -> None:
         if self._timeout is not None:
@@ -535,43 +849,57 @@ class Scope(ABC):
     def _all_done(self) -> None:  # noqa: B027 - a no-op unless the backend joins itself
         """No child is running any more (the exit may be waiting for this)."""
 
-    def _poll_deadline(self) -> None:  # noqa: B027 - a no-op where timers call back
-        """Notice an expired deadline the backend did not report by callback."""
+    def _poll_deadline(self) -> None:
+        """Notice an expired deadline before the backend's timer does (as trio does).
+
+        trio's cancel scopes read the clock, so both backends do: a spawn or a cause()
+        past the deadline sees the deadline, whether or not its timer has run yet.
+        """
+        if (
+            self._deadline is not None
+            and not self._cancel_called
+            and self._state in (OPEN, EXITING)
+            and self._now() >= self._deadline
+        ):
+            self._fire_deadline()
+
+    @abstractmethod
+    def _now(self) -> float:
+        """The backend's clock (the one deadlines are set on)."""
 
 
-def _coroutine_of(fn: Any, args: tuple[Any, ...]) -> Coroutine[Any, Any, Any]:
-    """Call ``fn(*args)`` and insist on getting a coroutine, naming the mistake if not."""
+def _safe_repr(obj: object) -> str:
     try:
-        coro = fn(*args)
-    except TypeError:
-        _not_a_function(fn)
-        raise
-    if type(coro) is CoroutineType:
-        return coro
-    return _coroutine_or_error(fn, coro)
+        return repr(obj)
+    except Exception:  # a cause with a broken __repr__ must not break a dump or a cancel
+        return f"<{type(obj).__name__} object (repr failed)>"
 
 
-def _not_a_function(fn: Any) -> None:
-    """Turn the TypeError of calling a coroutine object or a non-callable into a clear one."""
-    if isinstance(fn, Coroutine):
-        fn.close()
-        name = getattr(fn, "__qualname__", "fn")
-        raise TypeError(
-            f"spawn() takes an async function and its arguments, not a coroutine "
-            f"object: write spawn({name}, ...), not spawn({name}(...))"
-        ) from None
-    if not callable(fn):
-        raise TypeError(f"spawn() needs an async function, got {fn!r}") from None
+class TaskStatus:
+    """What ``Scope.start`` passes as ``task_status``: call ``started(value)`` once ready."""
 
+    __slots__ = ("_handle", "_scope", "_started", "_value")
 
-def _coroutine_or_error(fn: Any, result: object) -> Coroutine[Any, Any, Any]:
-    if isinstance(result, Coroutine):
-        return result
-    name = getattr(fn, "__qualname__", repr(fn))
-    raise TypeError(
-        f"spawn() needs an async function; {name} is a plain function "
-        f"(calling it returned {type(result).__name__}, not a coroutine)"
-    )
+    def __init__(self, scope: Scope) -> None:
+        self._scope = scope
+        self._handle: Handle[Any] | None = None
+        self._started = False
+        self._value: Any = None
+
+    def started(self, value: Any = None) -> None:
+        """Report the child ready: ``await scope.start(...)`` returns ``value``.
+
+        Raises:
+            RuntimeError: called twice, or after the child stopped being waited for.
+        """
+        h = self._handle
+        if self._started or h is None or h._use != STARTING:
+            raise RuntimeError("task_status.started() called twice, or after start() gave up")
+        self._started = True
+        self._value = value
+        h._use = LAUNCHED  # from now on a launched child: its failure is the scope's
+        if h._waiters is not None:
+            self._scope._wake(h)
 
 
 def _dropped(h: Handle[Any], value: object) -> LinearityError:

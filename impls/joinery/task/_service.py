@@ -8,13 +8,13 @@ adds a way to stop it early and wait until it has really exited.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from types import CodeType
 from typing import TYPE_CHECKING, Any
 
+from joinery.task._calls import coroutine_of
 from joinery.task._errors import Cancelled, CancelRequested
 from joinery.task._handle import DISCARDED, PENDING, Handle
-from joinery.task._scope import _coroutine_of
 
 if TYPE_CHECKING:
     from joinery.task._scope import Scope
@@ -29,15 +29,16 @@ class Service:
     def __init__(
         self, owner: Scope, fn: Any, args: tuple[Any, ...], code: CodeType, lasti: int
     ) -> None:
-        coro = _coroutine_of(fn, args)
+        coro = coroutine_of(fn, args, "service")
         self._owner = owner
         self._inner: Scope | None = None
         self._stopping = False
         self.name: str = getattr(fn, "__qualname__", repr(fn))
         """The service function's name."""
-        self._handle: Handle[None] = owner._handle_type(owner, self._run(coro), code, lasti)
-        owner._children[self._handle] = None
-        owner._start(self._handle)
+        self._handle: Handle[None] = owner._handle_type(
+            owner, _Both(self._run(coro), coro), code, lasti
+        )
+        owner._admit_service(self._handle)
         owner._services.append(self)
 
     @property
@@ -84,7 +85,13 @@ class Service:
 
     def _owner_exiting(self) -> None:
         """The owner's body ended: stop the service; nobody will consume its handle now."""
-        self._request_stop()
+        if not self._owner.cancel_called:
+            # Stopped because the body is done. A cancelled owner cancels the service
+            # itself: its cause (a deadline, a failure) is the one the service must see,
+            # whichever of the body and the service trio happens to run first.
+            self._request_stop()
+        else:
+            self._stopping = True
         h = self._handle
         if h._use == PENDING:
             h._use = DISCARDED
@@ -94,3 +101,33 @@ class Service:
     def __repr__(self) -> str:
         state = "running" if self.running else "exited"
         return f"<task.Service {self.name} started at {self.site} [{state}]>"
+
+
+class _Both(Coroutine[Any, Any, None]):
+    """The service's wrapper coroutine, closing the service's own coroutine with it.
+
+    A service cancelled before its first step is closed unrun; closing only the wrapper
+    would leave the user's coroutine "never awaited"::
+
+        s.service(daemon); s.cancel()   # daemon() must be closed too
+    """
+
+    def __init__(
+        self, outer: Coroutine[Any, Any, None], inner: Coroutine[Any, Any, object]
+    ) -> None:
+        self._outer = outer
+        self._inner = inner
+        self.__qualname__ = getattr(inner, "__qualname__", "service")
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._outer.__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._outer.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._outer.throw(*args)
+
+    def close(self) -> None:
+        self._outer.close()
+        self._inner.close()

@@ -12,7 +12,8 @@ docstring twice, this extension rewrites them once, at load time:
 * a paragraph ending in reST's literal-block marker ``::`` ends in ``:`` instead (the
   indented block after it is already a Markdown code block).
 
-mkdocs.yml loads it with ``extensions: [comparisons/sitegen/griffe_roles.py]``.
+mkdocs.yml loads it by module name (``comparisons.sitegen.griffe_roles``): the hook puts
+the repository root on ``sys.path`` first.
 """
 
 from __future__ import annotations

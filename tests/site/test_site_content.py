@@ -114,10 +114,40 @@ def test_task_pages_show_their_benchmark_plots(site_data: Path, built_site: Path
         assert bool(svgs) == bool(task.figures), task.id
 
 
-def test_api_page_renders_the_library(built_site: Path) -> None:
-    page = page_file(built_site, "api.md").read_text()
+@pytest.mark.parametrize("uri", ["api.md", "leaks.md"])
+def test_api_pages_render_the_library(built_site: Path, uri: str) -> None:
+    page = page_file(built_site, uri).read_text()
     assert 'class="doc doc-object' in page or "doc-heading" in page
     assert "is not in this build" not in page
+
+
+@pytest.mark.parametrize("uri", ["api.md", "leaks.md"])
+def test_api_pages_show_no_rest_markup_and_no_internals(built_site: Path, uri: str) -> None:
+    html = page_file(built_site, uri).read_text()
+    shown = text(page_file(built_site, uri))
+    for role in (":class:", ":func:", ":meth:", ":mod:", ":attr:", ":exc:"):
+        assert role not in shown, role
+    assert not re.search(r"\S::(\s|$)", shown), "a reST literal-block marker is shown"
+    # Constructors are the library's business (a Handle comes from spawn()).
+    assert "Handle(scope" not in shown and "__init__" not in shown
+    # Roles became links into the reference, not plain text.
+    assert "autorefs-internal" in html
+
+
+def test_roles_resolve_only_into_documented_exports() -> None:
+    from comparisons.sitegen.griffe_roles import resolve
+
+    exports = {"joinery.task": {"Handle", "scope"}, "joinery.leaks": {"find", "Leak"}}
+    ctx = "joinery.task._scope.Scope.spawn"
+    assert resolve("Handle", ctx, exports) == "joinery.task.Handle"
+    assert resolve("Handle.discard", ctx, exports) == "joinery.task.Handle.discard"
+    assert resolve("find", ctx, exports) == "joinery.leaks.find"
+    assert resolve("joinery.leaks.Leak", ctx, exports) == "joinery.leaks.Leak"
+    assert resolve("joinery.leaks", ctx, exports) == "joinery.leaks"
+    # Private or unknown names are shown as code, never as a link that could break.
+    assert resolve("joinery.task._scope.Scope", ctx, exports) is None
+    assert resolve("asyncio.TaskGroup", ctx, exports) is None
+    assert resolve("Unknown", ctx, exports) is None
 
 
 def test_own_library_page_renders_the_real_protocol(built_site: Path) -> None:

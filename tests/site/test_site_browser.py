@@ -214,7 +214,7 @@ def test_the_overflow_check_sees_a_wide_block(browser_page: Any, served: str) ->
     _open(browser_page, f"{served}/index.html")
     browser_page.evaluate(
         "() => { const d = document.createElement('div');"
-        " d.innerHTML = '<div class=\"tabbed-set\" style=\"width:3000px\">x</div>';"
+        ' d.innerHTML = \'<div class="tabbed-set" style="width:3000px">x</div>\';'
         " document.querySelector('article').appendChild(d.firstChild); }"
     )
     assert _overflow(browser_page)
@@ -266,7 +266,8 @@ def _hidden_columns(page: Any) -> list[str]:
             for (const el of art.querySelectorAll('table, pre > code, .md-typeset__scrollwrap')) {
                 if (el.offsetParent === null) continue;  // in a closed tab or details
                 if (el.scrollWidth > el.clientWidth + 1)
-                    out.push(`${el.tagName.toLowerCase()} needs ${el.scrollWidth - el.clientWidth}px more: `
+                    out.push(`${el.tagName.toLowerCase()} needs `
+                             + `${el.scrollWidth - el.clientWidth}px more: `
                              + el.innerText.slice(0, 60).replace(/\\s+/g, ' '));
             }
             return out;

@@ -513,13 +513,41 @@ def environment(data: SiteData) -> str:
     """The run that produced the verdicts: versions, platform, totals."""
     doc = data.conformance.doc
     env, totals = doc["environment"], doc["totals"]
-    rows = ["| | |", "|---|---|", f"| Generated | {doc['generated']} |"]
+    rows = ["| Of the run | |", "|---|---|", f"| Generated | {doc['generated']} |"]
     for key in ("python", "implementation", "platform", "machine", "cpus"):
         if key in env:
             rows.append(f"| {key} | {_inline(env[key])} |")
     for pkg, ver in sorted(env.get("packages", {}).items()):
         rows.append(f"| {pkg} | {_inline(ver)} |")
     rows.append("| Cells | " + ", ".join(f"{k}: {v}" for k, v in totals.items()) + " |")
+    return "\n".join(rows)
+
+
+def glance(conf: Conformance, page: str) -> str:
+    """The home page's summary: per model and backend, how many properties held, and which not.
+
+    Counted from the results; a failure the model is expected to have is still a
+    failure here (the matrix says which are by design).
+    """
+    rows = [
+        "| Model | Backend | ✓ held | ✗ broken | ∅ cannot express | Broken properties |",
+        "|---|---|--:|--:|--:|---|",
+    ]
+    for m, b in conf.columns(_tab_order(conf)):
+        cells = [r for r in conf.results if r["model"] == m and r["backend"] == b]
+        count = {v: sum(r["verdict"] == v for r in cells) for v in ("pass", "fail", "unsupported")}
+        broken = ", ".join(
+            f"[{r['property']}]({rel(page, evidence_page(m))}#{anchor(r['property'], b)})"
+            for r in cells
+            if r["verdict"] == "fail"
+        )
+        card = conf.models[m]
+        tagged = card.get("control") and "control" not in card["title"].lower()
+        name = card["title"] + (" *(control)*" if tagged else "")
+        rows.append(
+            f"| {name} | {b} | {count['pass']} | {count['fail']} | {count['unsupported']} "
+            f"| {broken or '—'} |"
+        )
     return "\n".join(rows)
 
 
@@ -677,6 +705,7 @@ def expand(markdown: str, page: str, data: SiteData, available: Callable[[str], 
             "selftest": lambda: selftest(conf, page),
             "models": lambda: models_list(conf, page),
             "environment": lambda: environment(data),
+            "glance": lambda: glance(conf, page),
             "provenance": lambda: provenance(data, page),
             "legend": _legend,
             "bench-pages": lambda: bench_pages(data, page),

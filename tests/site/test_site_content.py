@@ -285,3 +285,19 @@ def test_snippet_shows_the_file_as_it_is(site_data: Path) -> None:
     assert out.index("BUGGY_TEST") < out.index("def test_verify_none_catches_buggy")
     with pytest.raises(MarkerError, match="no top-level definition"):
         expand("[[snippet tests/leaks/test_t4_example.py nope]]", "x.md", data, bool)
+
+
+def test_home_page_glance_counts_come_from_the_results(site_data: Path) -> None:
+    data = load_site_data(site_data)
+    conf = data.conformance
+    table = expand("[[glance]]", "index.md", data, bool)
+    rows = [line for line in table.splitlines()[2:]]
+    assert len(rows) == len(conf.columns(conf.shown_models()))
+    for line in rows:
+        cols = [c.strip() for c in line.strip("|").split("|")]
+        title, backend, held, broken, unsupported = cols[:5]
+        model = next(m for m in conf.models if conf.models[m]["title"] in title)
+        cells = [r for r in conf.results if r["model"] == model and r["backend"] == backend]
+        assert int(held) == sum(r["verdict"] == "pass" for r in cells)
+        assert int(broken) == sum(r["verdict"] == "fail" for r in cells)
+        assert int(unsupported) == sum(r["verdict"] == "unsupported" for r in cells)

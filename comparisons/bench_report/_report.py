@@ -57,6 +57,13 @@ KIND_ORDER = {"model": 0, "direct": 1, "native": 2, "floor": 3}
 FLAVOR_ORDER = {"asyncio": 0, "asyncio+uvloop": 1, "trio": 2, "none": 3}
 HEADLINE_N = 10_000
 DASHES = {"asyncio+uvloop": "7 3", "trio": "2 3"}
+KIND_LEGEND = {
+    "model": "a model's scenario code (the suite's adapter)",
+    "direct": "joinery.task used directly",
+    "native": "a library's group used directly",
+    "floor": "the floor: no scheduler",
+}
+"""What each bar colour means (bars are coloured by the entry's kind)."""
 """Stroke per loop in scaling charts (plain asyncio and no-loop floors are solid)."""
 
 
@@ -275,14 +282,22 @@ def timed_sections(run: Run, charts: dict[str, str]) -> list[str]:
         name = f"{scenario}.svg"
         at = HEADLINE_N if HEADLINE_N in ns else ns[-1]
         shown = [e for e in entries if e.n == at]
-        charts[name] = _svg.bars(f"{title} (N = {at:,})", unit, _bars(run, shown))
+        charts[name] = _svg.bars(f"{title} (N = {at:,})", unit, _bars(run, shown), KIND_LEGEND)
         out += [f"![{title}]({name})", ""]
         if len(ns) > 1:
-            scaling = f"{scenario}_scaling.svg"
-            charts[scaling] = _svg.lines(
-                f"{title}: cost per task as N grows", "N", unit, _scaling(run, entries)
-            )
-            out += [f"![{title}: scaling]({scaling})", ""]
+            # Small multiples: one chart per loop (with the no-loop floor in each), instead
+            # of every row on every loop in one chart of two dozen lines.
+            floor = [e for e in entries if e.flavor == "none"]
+            for flavor in sorted(
+                {e.flavor for e in entries} - {"none"}, key=lambda f: FLAVOR_ORDER.get(f, 9)
+            ):
+                mine = [e for e in entries if e.flavor == flavor] + floor
+                scaling = f"{scenario}_scaling_{flavor.replace('+', '_')}.svg"
+                charts[scaling] = _svg.lines(
+                    f"{title} on {flavor}: cost per task as N grows", "N", unit,
+                    _scaling(run, mine),
+                )  # fmt: skip
+                out += [f"![{title} on {flavor}: scaling]({scaling})", ""]
     return out
 
 

@@ -294,13 +294,38 @@ def test_charts_are_well_formed_svg_with_one_bar_per_row(tmp_path: Path) -> None
     d = doc(
         *NOOPS,
         *(bench("spawn_join", r, "asyncio", n, n * 3e-6) for r in "abc" for n in (100, 1000)),
+        *(bench("spawn_join", "t", "trio", n, n * 3e-6) for n in (100, 1000)),
+        *(bench("spawn_join", "f", "none", n, n * 1e-6, kind="floor") for n in (100, 1000)),
     )
     _, charts = render(load(write_doc(tmp_path, d)))
     bars = ET.fromstring(charts["spawn_join.svg"])
     ns = "{http://www.w3.org/2000/svg}"
-    assert len([r for r in bars.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]) == 3
-    lines = ET.fromstring(charts["spawn_join_scaling.svg"])
-    assert len(list(lines.iter(f"{ns}circle"))) == 6
+    assert len([r for r in bars.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]) == 5
+    # Every bar colour is named in a legend.
+    legend = [t.text for t in bars.iter(f"{ns}text")]
+    assert "a model's scenario code (the suite's adapter)" in legend
+    assert "the floor: no scheduler" in legend
+    # Small multiples: one scaling chart per loop, each with the floor for reference.
+    assert "spawn_join_scaling.svg" not in charts
+    per_loop = ET.fromstring(charts["spawn_join_scaling_asyncio.svg"])
+    assert len(list(per_loop.iter(f"{ns}circle"))) == 8  # a, b, c and the floor, 2 Ns each
+    assert len(list(ET.fromstring(charts["spawn_join_scaling_trio.svg"]).iter(f"{ns}circle"))) == 4
+
+
+def test_no_chart_label_is_clipped(tmp_path: Path) -> None:
+    long = "joinery.task spawn() + await (direct) · asyncio+uvloop, a long label"
+    d = doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 3e-4, title=long))
+    d["benchmarks"][-1]["extra_info"]["title"] = long
+    _, charts = render(load(write_doc(tmp_path, d)))
+    svg = ET.fromstring(charts["spawn_join.svg"])
+    ns = "{http://www.w3.org/2000/svg}"
+    width = float(svg.get("width", "0"))
+    for t in svg.iter(f"{ns}text"):
+        x, text = float(t.get("x", "0")), t.text or ""
+        anchor = t.get("text-anchor", "start")
+        start = x - 7.2 * len(text) if anchor == "end" else x
+        end = x if anchor == "end" else x + 7.2 * len(text)
+        assert start >= 0 and end <= width, text
 
 
 def test_write_and_cli_put_report_and_charts_in_the_directory(tmp_path: Path) -> None:

@@ -545,6 +545,8 @@ def findings(run: Run) -> list[str]:
             "round divided by a round of the native group timed just before it, cancel the "
             "drift and are the ones to quote."
         )
+    if len(out) == 2:
+        out.append("- This run measured none of the rows the findings compare.")
     return [*out, ""]
 
 

@@ -551,6 +551,21 @@ def glance(conf: Conformance, page: str) -> str:
     return "\n".join(rows)
 
 
+def bench_findings(data: SiteData, page: str) -> str:
+    """The benchmark report's "Findings" section, as the report generator wrote it.
+
+    The sentences are computed from the run by ``comparisons.bench_report``; an essay
+    that quotes costs includes them from here rather than typing a number in.
+    """
+    for p in data.bench.pages:
+        text = p.read_text(encoding="utf-8")
+        m = re.search(r"^## Findings\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
+        if m:
+            link = rel(page, BENCH_DIR + "/" + data.bench.rel(p))
+            return m.group(1).strip() + f"\n\n<small>From [the benchmark report]({link}).</small>"
+    raise MarkerError("the benchmark report has no '## Findings' section")
+
+
 def bench_pages(data: SiteData, page: str) -> str:
     """Links to every page of the benchmark report."""
     return "\n".join(
@@ -709,6 +724,7 @@ def expand(markdown: str, page: str, data: SiteData, available: Callable[[str], 
             "provenance": lambda: provenance(data, page),
             "legend": _legend,
             "bench-pages": lambda: bench_pages(data, page),
+            "bench-findings": lambda: bench_findings(data, page),
             "leak-reports": lambda: leak_reports(data),
             "aggregator-lines": lambda: aggregator_lines(conf, page),
         }

@@ -57,6 +57,13 @@ KIND_ORDER = {"model": 0, "direct": 1, "native": 2, "floor": 3}
 FLAVOR_ORDER = {"asyncio": 0, "asyncio+uvloop": 1, "trio": 2, "none": 3}
 HEADLINE_N = 10_000
 DASHES = {"asyncio+uvloop": "7 3", "trio": "2 3"}
+KIND_LEGEND = {
+    "model": "a model's scenario code (the suite's adapter)",
+    "direct": "joinery.task used directly",
+    "native": "a library's group used directly",
+    "floor": "the floor: no scheduler",
+}
+"""What each bar colour means (bars are coloured by the entry's kind)."""
 """Stroke per loop in scaling charts (plain asyncio and no-loop floors are solid)."""
 
 
@@ -119,6 +126,13 @@ def _per(run: Run, e: Entry | None) -> float | None:
 # -- header ------------------------------------------------------------------------------
 
 
+def _repo_relative(path: str) -> str:
+    # The report is published: the folder the run imported from is shown relative to the
+    # repository ("impls/joinery"), never as this machine's absolute path.
+    marker = "/impls/"
+    return "impls/" + path.split(marker, 1)[1] if marker in path else Path(path).name
+
+
 def header(run: Run) -> list[str]:
     """Where, on what and how the run was made."""
     m, meta = run.machine, run.meta
@@ -139,7 +153,7 @@ def header(run: Run) -> list[str]:
         f" ({m.get('python_compiler', '?')})",
         f"- **Libraries:** {packages}",
         f"- **Sizes:** {sizes}",
-        f"- **Models imported from:** `{meta.get('joinery_from', '?')}`",
+        f"- **Models imported from:** `{_repo_relative(meta.get('joinery_from', '?'))}`",
         f"- **Method:** {meta.get('method', '?')} Each figure is the median over rounds; the "
         "spread is the interquartile range (q1\u2013q3) of the rounds.",
         "",
@@ -268,14 +282,22 @@ def timed_sections(run: Run, charts: dict[str, str]) -> list[str]:
         name = f"{scenario}.svg"
         at = HEADLINE_N if HEADLINE_N in ns else ns[-1]
         shown = [e for e in entries if e.n == at]
-        charts[name] = _svg.bars(f"{title} (N = {at:,})", unit, _bars(run, shown))
+        charts[name] = _svg.bars(f"{title} (N = {at:,})", unit, _bars(run, shown), KIND_LEGEND)
         out += [f"![{title}]({name})", ""]
         if len(ns) > 1:
-            scaling = f"{scenario}_scaling.svg"
-            charts[scaling] = _svg.lines(
-                f"{title}: cost per task as N grows", "N", unit, _scaling(run, entries)
-            )
-            out += [f"![{title}: scaling]({scaling})", ""]
+            # Small multiples: one chart per loop (with the no-loop floor in each), instead
+            # of every row on every loop in one chart of two dozen lines.
+            floor = [e for e in entries if e.flavor == "none"]
+            for flavor in sorted(
+                {e.flavor for e in entries} - {"none"}, key=lambda f: FLAVOR_ORDER.get(f, 9)
+            ):
+                mine = [e for e in entries if e.flavor == flavor] + floor
+                scaling = f"{scenario}_scaling_{flavor.replace('+', '_')}.svg"
+                charts[scaling] = _svg.lines(
+                    f"{title} on {flavor}: cost per task as N grows", "N", unit,
+                    _scaling(run, mine),
+                )  # fmt: skip
+                out += [f"![{title} on {flavor}: scaling]({scaling})", ""]
     return out
 
 
@@ -361,10 +383,17 @@ def headline(run: Run) -> list[str]:
         "measured minutes apart cancels out. The other ratios divide medians of rows "
         "measured at different times, and carry that drift.",
         "",
-        f"| row | loop | spawn+join µs/task | {x} asyncio.TaskGroup | {x} native group "
-        f"| {x} anyio TaskGroup | {x} floor | cancel {x} native group | memory B/task "
-        f"| memory {x} native group |",
-        "|---|---|" + "---:|" * 8,
+        f"| row | loop | µs/task | {x} asyncio.TaskGroup | {x} native group "
+        f"| {x} anyio TaskGroup | {x} floor |",
+        "|---|---|" + "---:|" * 5,
+    ]
+    costs = [
+        "",
+        "The same rows: cancelling N parked siblings and memory per parked task, against "
+        "the loop's own group.",
+        "",
+        f"| row | loop | cancel {x} native group | memory B/task | memory {x} native group |",
+        "|---|---|" + "---:|" * 3,
     ]
     for e in _ordered([e for e in spawn if e.n == n and e.kind in ("model", "direct", "native")]):
         mine = run.per_unit(e).median
@@ -380,9 +409,144 @@ def headline(run: Run) -> list[str]:
             _x(_native_x(run, e)),
             _x(ratio(mine, _per(run, _anyio_ref(run, e)))),
             _x(ratio(mine, _per(run, _floor_ref(run, e)))),
-            _x(cancel_x), "—" if mem is None else f"{mem:,.0f}", _x(memory_x),
         ]  # fmt: skip
         out.append("| " + " | ".join(cells) + " |")
+        more = [e.title, e.flavor, _x(cancel_x), "—" if mem is None else f"{mem:,.0f}"]
+        costs.append("| " + " | ".join([*more, _x(memory_x)]) + " |")
+    return [*out, *costs, ""]
+
+
+# -- findings ----------------------------------------------------------------------------
+
+LOOPS = ("asyncio", "asyncio+uvloop", "trio")
+
+
+def _paired_text(run: Run, e: Entry | None) -> str | None:
+    # "1.22x (IQR 1.18 to 1.29, paired)", or the plain ratio of medians when not paired.
+    if e is None:
+        return None
+    paired = run.paired_ratio(e)
+    if paired is not None:
+        return f"{paired.median:.2f}\xd7 (IQR {paired.low:.2f}\u2013{paired.high:.2f}, paired)"
+    plain = _native_x(run, e)
+    return None if plain is None else f"{plain:.2f}\xd7 (ratio of medians, not paired)"
+
+
+def _spawn_n(run: Run) -> int | None:
+    ns = sorted({e.n for e in run.scenario("spawn_join")})
+    if not ns:
+        return None
+    return HEADLINE_N if HEADLINE_N in ns else ns[-1]
+
+
+def findings(run: Run) -> list[str]:
+    """What this run says, in sentences, every number computed from it.
+
+    Each finding names the chart or table below that shows it. A finding whose rows the
+    run lacks is left out rather than guessed.
+    """
+    n = _spawn_n(run)
+    if n is None:
+        return []
+    x = "\xd7"
+    out = ["## Findings", ""]
+
+    def native(flavor: str) -> str:
+        return "the nursery" if flavor == "trio" else "asyncio.TaskGroup"
+
+    # 1. What a handle costs: launch() (no handle) against spawn()+await, per loop.
+    parts = []
+    for flavor in LOOPS:
+        launch = run.find("spawn_join", "direct:task.launch", flavor, n)
+        spawn = run.find("spawn_join", "direct:task.spawn", flavor, n)
+        lt, st = _paired_text(run, launch), _paired_text(run, spawn)
+        if lt and st:
+            parts.append(
+                f"on {flavor}, `launch()` {lt} and `spawn()`+`await` {st} {native(flavor)}"
+            )
+    if parts:
+        out.append(
+            f"- **What a handle costs.** Spawning and joining {n:,} trivial children with "
+            "joinery.task, against the loop's own group: " + "; ".join(parts) + ". The "
+            "difference between the two verbs is the handle (an object per child, and the "
+            "await that consumes it). See the headline table and *Spawn + join* below."
+        )
+    # 2. anyio's price.
+    parts = []
+    for flavor in LOOPS:
+        e = run.find("spawn_join", ANYIO, flavor, n)
+        if e is not None and (r := _native_x(run, e)) is not None:
+            parts.append(f"{r:.1f}{x} {native(flavor)} on {flavor}")
+    if parts:
+        out.append(
+            "- **anyio's price.** anyio's TaskGroup costs " + ", ".join(parts) + " per "
+            "spawned child: the portability layer is paid on every spawn, which is why "
+            "joinery.task talks to each loop directly."
+        )
+    # 3. The floor.
+    parts = []
+    for flavor in LOOPS:
+        ref = NATIVE_FOR_FLAVOR[flavor]
+        e = run.find("spawn_join", ref, flavor, n)
+        if e is not None and (r := ratio(_per(run, e), _per(run, _floor_ref(run, e)))):
+            parts.append(f"{r:.0f}{x} for {native(flavor)} on {flavor}")
+    if parts:
+        out.append(
+            "- **The floor.** Driving the same coroutines with no scheduler at all "
+            "(`coro.send(None)`) is the floor. Against it, a spawned and joined child costs "
+            + ", ".join(parts)
+            + ": most of a child's cost is the scheduler's task, not the coroutine."
+        )
+    # 4. Cancellation fan-out.
+    parts = []
+    for flavor in LOOPS:
+        for row in ("linear", "direct:task.launch"):
+            e = next(
+                (c for c in run.scenario("cancel_fanout") if (c.row, c.flavor) == (row, flavor)),
+                None,
+            )
+            if e is not None and (r := ratio(_per(run, e), _per(run, _native_ref(run, e)))):
+                parts.append(f"`{row}` on {flavor}: {r:.2f}{x}")
+    if parts:
+        out.append(
+            "- **Cancelling a group.** From one child's failure until every parked sibling is "
+            f"cancelled and joined, against the loop's own group: {'; '.join(parts)} "
+            "(ratio of medians, not paired). See *Cancellation fan-out* below."
+        )
+    # 5. Memory.
+    parts = []
+    for flavor in LOOPS:
+        e = next(
+            (c for c in run.scenario("parked_memory") if (c.row, c.flavor) == ("linear", flavor)),
+            None,
+        )
+        if e is not None and (r := _memory_ref(run, e, _native_ref)) is not None:
+            mine = _memory_figure(e).median
+            parts.append(f"{mine:,.0f} B on {flavor} ({ratio(mine, r):.2f}{x} the loop's group)")
+    if parts:
+        out.append(
+            "- **Memory.** A parked joinery.task child (the `linear` model) takes "
+            + ", ".join(parts)
+            + " per task. See the memory section below."
+        )
+    # 6. Noise.
+    spreads = []
+    for e in run.scenario("spawn_join"):
+        if e.n == n and e.kind == "native":
+            f = run.per_unit(e)
+            if f.median > 0:
+                spreads.append((f.high - f.low) / f.median)
+    if spreads:
+        out.append(
+            f"- **How much to trust a ratio.** In this run the native groups' rounds at "
+            f"N = {n:,} spread by {min(spreads):.0%} to {max(spreads):.0%} of their median "
+            "(interquartile range). Rows timed minutes apart also drift with the machine, so a "
+            "ratio of two medians can be off by more than that; the *paired* ratios, each "
+            "round divided by a round of the native group timed just before it, cancel the "
+            "drift and are the ones to quote."
+        )
+    if len(out) == 2:
+        out.append("- This run measured none of the rows the findings compare.")
     return [*out, ""]
 
 
@@ -394,6 +558,7 @@ def render(run: Run) -> tuple[str, dict[str, str]]:
     charts: dict[str, str] = {}
     body = (
         header(run)
+        + findings(run)
         + headline(run)
         + timed_sections(run, charts)
         + memory_sections(run, charts)

@@ -56,15 +56,31 @@ def _nice(value: float) -> str:
     return f"{value:.3g}"
 
 
-def bars(title: str, unit: str, items: Sequence[Bar]) -> str:
-    """Horizontal bars, one per item, in the order given, with an IQR whisker each."""
+CHAR_W = 7.2
+"""A generous width per character at font-size 12, so that no label is clipped."""
+
+
+def text_width(text: str) -> float:
+    """How wide ``text`` may be drawn at the charts' font size (an upper estimate)."""
+    return CHAR_W * len(text)
+
+
+def bars(title: str, unit: str, items: Sequence[Bar], legend: dict[str, str] | None = None) -> str:
+    """Horizontal bars, one per item, in the order given, with an IQR whisker each.
+
+    Bars are coloured by ``group``; ``legend`` names each group (group -> text), drawn
+    under the axis so that every colour is explained.
+    """
     if not items:
         raise ValueError(f"bars({title!r}): nothing to draw")
-    label_w, bar_w, row_h, top = 300, 430, 22, 40
-    width, height = label_w + bar_w + 90, top + row_h * len(items) + 30
+    groups = list(dict.fromkeys(b.group for b in items))
+    legend = legend or {}
+    label_w = max(120.0, max(text_width(b.label) for b in items) + 16)
+    bar_w, row_h, top = 430, 22, 40
+    width = max(label_w + bar_w + 90, text_width(title) * 1.2 + 20)
+    height = top + row_h * len(items) + 30 + (18 * len(groups) + 8 if legend else 0)
     top_value = max(max(b.high, b.value) for b in items) or 1.0
     scale = bar_w / top_value
-    groups = list(dict.fromkeys(b.group for b in items))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
         f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
@@ -100,6 +116,13 @@ def bars(title: str, unit: str, items: Sequence[Bar]) -> str:
         f'<text x="{label_w}" y="{axis_y + 18}" {_FONT} fill="#444">{escape(unit)} '
         "(whisker: spread)</text>"
     )
+    if legend:
+        for i, g in enumerate(groups):
+            ly = axis_y + 38 + 18 * i
+            color = PALETTE[i % len(PALETTE)]
+            out.append(f'<rect x="{label_w}" y="{ly - 10}" width="14" height="12" fill="{color}"/>')
+            text = escape(legend.get(g, g or "other"))
+            out.append(f'<text x="{label_w + 20}" y="{ly}" {_FONT}>{text}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -113,8 +136,10 @@ def lines(title: str, xlabel: str, ylabel: str, series: Sequence[Series]) -> str
     points = [p for s in series for p in s.points if p[0] > 0 and p[1] > 0]
     if not points:
         raise ValueError(f"lines({title!r}): no positive points to draw")
-    left, top, plot_w, plot_h, legend_w = 70, 40, 480, 320, 400
-    width, height = left + plot_w + legend_w, max(top + plot_h + 50, top + 18 * len(series) + 20)
+    left, top, plot_w, plot_h = 70, 40, 480, 320
+    legend_w = 50 + max(text_width(s.label) for s in series)
+    width = max(left + plot_w + legend_w, text_width(title) * 1.2 + 20)
+    height = max(top + plot_h + 50, top + 18 * len(series) + 20)
     xs = _log_ticks(min(p[0] for p in points), max(p[0] for p in points))
     ys = _log_ticks(min(p[1] for p in points), max(p[1] for p in points))
     if len(xs) < 2:

@@ -7,6 +7,7 @@ written as relative ``.md`` links so that mkdocs (with ``validation`` set to war
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import posixpath
@@ -21,6 +22,9 @@ from comparisons.sitegen._source import CodeBlock, count_lines, extract_scenario
 from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID, Task
 
 EVIDENCE_DIR = "evidence"
+PROPERTY_DIR = "properties"
+WHY_CHARS = 160
+"""How much of a verdict's summary the "why" list under a table shows."""
 BENCH_DIR = "benchmarks/report"
 
 _ICON = {"pass": "✓", "fail": "✗", "unsupported": "∅"}
@@ -44,6 +48,16 @@ def anchor(prop: str, backend: str) -> str:
 def evidence_page(model: str) -> str:
     """The docs-relative path of a model's evidence page."""
     return f"{EVIDENCE_DIR}/{model}.md"
+
+
+def property_page(pid: str) -> str:
+    """The docs-relative path of a property's own page."""
+    return f"{PROPERTY_DIR}/{pid}.md"
+
+
+def property_link(page: str, pid: str) -> str:
+    """The property's id, bold, linked to its page."""
+    return f"[**{pid}**]({rel(page, property_page(pid))})"
 
 
 def _inline(text: object) -> str:
@@ -104,7 +118,7 @@ def verdict_table(conf: Conformance, page: str, props: list[str], models: list[s
         for m, b in cols:
             cell = conf.cell(m, pid, b)
             cells.append(verdict_link(conf, page, cell, long=False) if cell else "not run")
-        first = f"**{pid}**<br><small>{_inline(prop['statement'])}</small>"
+        first = f"{property_link(page, pid)}<br><small>{_inline(prop['statement'])}</small>"
         rows.append(f"| {first} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -117,6 +131,96 @@ def _legend() -> str:
         "the link's tooltip) · ⚠ the verdict differs from the declared expectation. "
         "Every cell links to what the observer saw."
     )
+
+
+def why_list(conf: Conformance, page: str, props: list[str], models: list[str]) -> str:
+    """Under a verdict table: per property, each verdict with one line from its evidence.
+
+    The table's links carry the same line as a tooltip, which a touch screen never
+    shows; this list is the readable form.
+    """
+    out = ["**Why each verdict** — " + _legend(), ""]
+    for pid in props:
+        out.append(f"- {property_link(page, pid)}: {_inline(conf.properties[pid]['statement'])}")
+        for m, b in conf.columns(models):
+            cell = conf.cell(m, pid, b)
+            if cell is None:
+                continue
+            line = _inline(cell["summary"])
+            if len(line) > WHY_CHARS:  # the evidence page, one click away, has all of it
+                line = line[:WHY_CHARS].rstrip() + " …"
+            if cell["verdict"] != "pass" and cell.get("reason"):
+                line += f" *({_inline(cell['reason'])})*"
+            link = verdict_link(conf, page, cell, long=True)
+            out.append(f"    - `{m}` on {b}: {link} — {line}")
+    return "\n".join(out)
+
+
+def task_verdicts(conf: Conformance, page: str, props: list[str], models: list[str]) -> str:
+    """A task's verdicts: a row per model and backend, a column per property, then why.
+
+    A task has a few properties and many models, so the models go down: the table keeps
+    its width however many models the registry gains.
+    """
+    rows = [
+        "| Model | " + " | ".join(property_link(page, pid) for pid in props) + " |",
+        "|---|" + "---|" * len(props),
+    ]
+    for m, b in conf.columns(models):
+        cells = []
+        for pid in props:
+            cell = conf.cell(m, pid, b)
+            cells.append(verdict_link(conf, page, cell, long=False) if cell else "not run")
+        rows.append(f"| `{m}` <small>{b}</small> | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n\n" + why_list(conf, page, props, models)
+
+
+def property_doc(conf: Conformance, pid: str, tasks: dict[str, str]) -> str:
+    """A property's own page: what it means, how it is observed, what proves it can fail.
+
+    Args:
+        conf: the results.
+        pid: the property's id.
+        tasks: task id -> the docs-relative page of that task.
+    """
+    prop = conf.properties[pid]
+    page = property_page(pid)
+    task_links = ", ".join(
+        f"[{t}]({rel(page, tasks[t])})" if t in tasks else t for t in prop["tasks"]
+    )
+    controls = [m for m in conf.models if conf.is_control(m)]
+    failing = [
+        f"- {verdict_link(conf, page, r, long=True)} `{r['model']}` on {r['backend']}: "
+        f"{_inline(r['summary'])}"
+        for r in conf.results
+        if r["property"] == pid and r["model"] in controls and r["verdict"] == "fail"
+    ]
+    out = [
+        f"# Property: {pid}",
+        "",
+        f"> {_inline(prop['statement'])}",
+        "",
+        f"Seed tasks: {task_links} · scenarios: " + ", ".join(f"`{s}`" for s in prop["scenarios"]),
+        "",
+        "## How it is observed",
+        "",
+        _inline(prop["observed_by"]),
+        "",
+        "## The programs that prove it can fail",
+        "",
+        "A check that no program fails proves nothing. These control programs (the seed's "
+        "given code, and small programs broken on purpose) fail it in the run behind this "
+        "page:",
+        "",
+        *(failing or ["- ⚠ no control program fails this property in this run"]),
+        "",
+        "## Every model's verdict",
+        "",
+        task_verdicts(conf, page, [pid], conf.shown_models()),
+        "",
+        f"[The whole matrix]({rel(page, 'matrix.md')})",
+    ]
+    return "\n".join(out)
 
 
 def provenance(data: SiteData, page: str) -> str:
@@ -146,6 +250,39 @@ def _model_order(conf: Conformance) -> list[str]:
     shown = conf.shown_models()
     controls = [m for m in shown if conf.is_control(m)]
     return controls + [m for m in shown if m not in controls]
+
+
+def _tab_order(conf: Conformance) -> list[str]:
+    # Code tabs open on the first tab: a working model's code, not a control's
+    # "Unsupported" box. The seed's given programs come last, as the counter-example.
+    shown = conf.shown_models()
+    controls = [m for m in shown if conf.is_control(m)]
+    return [m for m in shown if m not in controls] + controls
+
+
+SOURCE_DIR = "sources"
+
+
+def source_page(model: str) -> str:
+    """The docs-relative path of the page showing a model's whole source file."""
+    return f"{SOURCE_DIR}/{model}.md"
+
+
+def source_doc(conf: Conformance, model: str) -> str:
+    """A model's whole source file, with line numbers, as the suite ran it."""
+    path = _source_path(conf, model)
+    page = source_page(model)
+    text = path.read_text(encoding="utf-8").rstrip("\n")
+    return "\n".join(
+        [
+            f"# Source: {conf.models[model]['title']} (`{model}`)",
+            "",
+            f"`{_shown_path(path)}`, as the suite ran it. "
+            f"[Evidence for its verdicts]({rel(page, evidence_page(model))}).",
+            "",
+            _fence(text, "python", f'title="{_shown_path(path)}" linenums="1"'),
+        ]
+    )
 
 
 def _source_path(conf: Conformance, model: str) -> Path:
@@ -188,11 +325,21 @@ def _code_block(block: CodeBlock, indent: str) -> str:
     return _fence(block.text, "python", f'title="{title}" linenums="{block.first}"', indent)
 
 
-def code_tabs(conf: Conformance, scenarios: list[str]) -> str:
+def _helper_block(block: CodeBlock, indent: str) -> str:
+    # A model's shared helpers (bare's _Tasks class) are collapsed: the scenario itself
+    # is what a reader should see first.
+    lines = block.last - block.first + 1
+    return (
+        f'{indent}??? info "Helper `{block.name}` ({lines} lines, used by the scenario)"\n\n'
+        + _code_block(block, indent + "    ")
+    )
+
+
+def code_tabs(conf: Conformance, scenarios: list[str], page: str = "") -> str:
     """One content tab per model, holding its code for ``scenarios`` from the source."""
     out = []
     others = frozenset(scenarios)
-    for model in _model_order(conf):
+    for model in _tab_order(conf):
         card = conf.models[model]
         title = card["title"]
         control = conf.is_control(model) and "control" not in title.lower()
@@ -210,9 +357,18 @@ def code_tabs(conf: Conformance, scenarios: list[str]) -> str:
                 )
                 continue
             # T6 shows two scenarios per tab: a helper both use is shown once.
-            for block in scenario_blocks(conf, model, scenario, (others | shown) - {scenario}):
-                out.append(_code_block(block, "    ") + "\n")
+            blocks = scenario_blocks(conf, model, scenario, (others | shown) - {scenario})
+            # The scenario first, then its helpers (collapsed), each in file order.
+            for block in sorted(blocks, key=lambda b: b.name not in others):
+                if block.name in others:
+                    out.append(_code_block(block, "    ") + "\n")
+                else:
+                    out.append(_helper_block(block, "    ") + "\n")
                 shown.add(block.name)
+        path = _shown_path(_source_path(conf, model))
+        out.append(
+            f"    <small>The whole file: [`{path}`]({rel(page, source_page(model))})</small>\n"
+        )
     return "\n".join(out)
 
 
@@ -221,7 +377,9 @@ def aggregator_lines(conf: Conformance, page: str) -> str:
     t9 = TASKS_BY_ID["T9"]
     props = task_props(conf, t9)
     rows = [
-        "| Model | Lines | Code lines | Definitions | " + " | ".join(props) + " |",
+        "| Model | Lines | Code lines | Definitions | "
+        + " | ".join(property_link(page, pid) for pid in props)
+        + " |",
         "|---|--:|--:|---|" + "---|" * len(props),
     ]
     for model in _model_order(conf):
@@ -236,7 +394,12 @@ def aggregator_lines(conf: Conformance, page: str) -> str:
         for pid in props:
             cells = [conf.cell(model, pid, b) for b in card["backends"]]
             verdicts.append(
-                " ".join(verdict_link(conf, page, c, long=False) for c in cells if c) or "∅"
+                " ".join(
+                    f"{verdict_link(conf, page, c, long=False)} <small>{c['backend']}</small>"
+                    for c in cells
+                    if c
+                )
+                or "∅"
             )
         rows.append(
             f"| {card['title']} | {total} | {code} | {names} | " + " | ".join(verdicts) + " |"
@@ -245,13 +408,19 @@ def aggregator_lines(conf: Conformance, page: str) -> str:
 
 
 def single_verdict(
-    conf: Conformance, page: str, args: list[str], *, must_fail: bool = False
+    conf: Conformance,
+    page: str,
+    args: list[str],
+    *,
+    must_fail: bool = False,
+    must_pass: bool = False,
 ) -> str:
     """``[[verdict MODEL PROPERTY [BACKEND]]]``: the verdict(s), each linked to evidence.
 
     With ``must_fail`` (the ``[[failure ...]]`` marker) the prose around it claims that
     the suite observed a failure, so the build stops unless some backend's verdict is
-    ``fail``: an essay cannot cite a failure the run did not see.
+    ``fail``: an essay cannot cite a failure the run did not see. With ``must_pass``
+    (``[[pass ...]]``) the prose claims the property held, on every backend shown.
     """
     if len(args) not in (2, 3):
         raise MarkerError("usage: [[verdict MODEL PROPERTY [BACKEND]]]")
@@ -276,7 +445,45 @@ def single_verdict(
             f"the page cites a failure of {model} / {pid}, but the run's verdicts are "
             f"{', '.join(seen)}: reword the page or use [[verdict ...]]"
         )
+    if must_pass and any(v != "pass" for v in seen):
+        raise MarkerError(
+            f"the page says {model} / {pid} holds, but the run's verdicts are "
+            f"{', '.join(seen)}: reword the page or use [[verdict ...]]"
+        )
     return " · ".join(parts)
+
+
+def snippet(page: str, args: list[str]) -> str:
+    """``[[snippet PATH NAME...]]``: top-level definitions of a repository file, as they are.
+
+    A NAME may be a function, a class or a module-level constant (the source of a test
+    that pytester runs); they are shown in the order given.
+    """
+    if len(args) < 2:
+        raise MarkerError("usage: [[snippet PATH NAME...]] (PATH relative to the repository)")
+    path = ROOT / args[0]
+    if not path.is_file():
+        raise MarkerError(f"{args[0]}: no such file in the repository")
+    source = path.read_text(encoding="utf-8")
+    nodes: dict[str, ast.stmt] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            nodes[node.name] = node
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            nodes.update((t.id, node) for t in targets if isinstance(t, ast.Name))
+    lines = source.splitlines()
+    out = []
+    for name in args[1:]:
+        if name not in nodes:
+            raise MarkerError(f"{args[0]}: no top-level definition {name!r}")
+        node = nodes[name]
+        decorators = getattr(node, "decorator_list", [])
+        first = min([node.lineno, *(d.lineno for d in decorators)])
+        last = node.end_lineno or node.lineno
+        text = "\n".join(lines[first - 1 : last])
+        out.append(_code_block(CodeBlock(name, path, first, last, text), ""))
+    return "\n\n".join(out)
 
 
 def matrix(conf: Conformance, page: str) -> str:
@@ -304,7 +511,8 @@ def selftest(conf: Conformance, page: str) -> str:
             for r in conf.results
             if r["property"] == pid and r["model"] in controls and r["verdict"] == "fail"
         ]
-        rows.append(f"| **{pid}** | " + ("<br>".join(fails) or "⚠ no control fails it") + " |")
+        fails_text = "<br>".join(fails) or "⚠ no control fails it"
+        rows.append(f"| {property_link(page, pid)} | {fails_text} |")
     return "\n".join(rows)
 
 
@@ -331,7 +539,7 @@ def environment(data: SiteData) -> str:
     """The run that produced the verdicts: versions, platform, totals."""
     doc = data.conformance.doc
     env, totals = doc["environment"], doc["totals"]
-    rows = ["| | |", "|---|---|", f"| Generated | {doc['generated']} |"]
+    rows = ["| Of the run | |", "|---|---|", f"| Generated | {doc['generated']} |"]
     for key in ("python", "implementation", "platform", "machine", "cpus"):
         if key in env:
             rows.append(f"| {key} | {_inline(env[key])} |")
@@ -339,6 +547,49 @@ def environment(data: SiteData) -> str:
         rows.append(f"| {pkg} | {_inline(ver)} |")
     rows.append("| Cells | " + ", ".join(f"{k}: {v}" for k, v in totals.items()) + " |")
     return "\n".join(rows)
+
+
+def glance(conf: Conformance, page: str) -> str:
+    """The home page's summary: per model and backend, how many properties held, and which not.
+
+    Counted from the results; a failure the model is expected to have is still a
+    failure here (the matrix says which are by design).
+    """
+    rows = [
+        "| Model | Backend | ✓ held | ✗ broken | ∅ cannot express | Broken properties |",
+        "|---|---|--:|--:|--:|---|",
+    ]
+    for m, b in conf.columns(_tab_order(conf)):
+        cells = [r for r in conf.results if r["model"] == m and r["backend"] == b]
+        count = {v: sum(r["verdict"] == v for r in cells) for v in ("pass", "fail", "unsupported")}
+        broken = ", ".join(
+            f"[{r['property']}]({rel(page, evidence_page(m))}#{anchor(r['property'], b)})"
+            for r in cells
+            if r["verdict"] == "fail"
+        )
+        card = conf.models[m]
+        tagged = conf.is_control(m) and "control" not in card["title"].lower()
+        name = card["title"] + (" *(control)*" if tagged else "")
+        rows.append(
+            f"| {name} | {b} | {count['pass']} | {count['fail']} | {count['unsupported']} "
+            f"| {broken or '—'} |"
+        )
+    return "\n".join(rows)
+
+
+def bench_findings(data: SiteData, page: str) -> str:
+    """The benchmark report's "Findings" section, as the report generator wrote it.
+
+    The sentences are computed from the run by ``comparisons.bench_report``; an essay
+    that quotes costs includes them from here rather than typing a number in.
+    """
+    for p in data.bench.pages:
+        text = p.read_text(encoding="utf-8")
+        m = re.search(r"^## Findings\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
+        if m:
+            link = rel(page, BENCH_DIR + "/" + data.bench.rel(p))
+            return m.group(1).strip() + f"\n\n<small>From [the benchmark report]({link}).</small>"
+    raise MarkerError("the benchmark report has no '## Findings' section")
 
 
 def bench_pages(data: SiteData, page: str) -> str:
@@ -375,7 +626,8 @@ def leak_reports(data: SiteData) -> str:
     for stem, text in data.leaks.reports.items():
         label = stem.removeprefix(prefix) or stem
         out.append(f'=== "{label}"\n\n' + _fence(text.rstrip("\n"), "text", "", "    ") + "\n")
-    return "\n".join(out)
+    # In a .jreport block, long lines wrap (joinery.css): a report is read, not scrolled.
+    return '<div class="jreport" markdown>\n\n' + "\n".join(out) + "\n\n</div>"
 
 
 def api(module: str) -> str:
@@ -461,17 +713,21 @@ def expand(markdown: str, page: str, data: SiteData) -> str:
             for s in args:
                 if not any(s in t.scenarios for t in TASKS):
                     raise MarkerError(f"unknown scenario {s!r}")
-            return code_tabs(conf, args)
+            return code_tabs(conf, args, page)
         if name == "verdicts":
             task = _require_task(_one_arg(args))
             props = task_props(conf, task)
             if not props:
                 raise MarkerError(f"the property catalogue traces no property to {task.id}")
-            return verdict_table(conf, page, props, conf.shown_models())
+            return task_verdicts(conf, page, props, _model_order(conf))
         if name == "verdict":
             return single_verdict(conf, page, args)
         if name == "failure":
             return single_verdict(conf, page, args, must_fail=True)
+        if name == "pass":
+            return single_verdict(conf, page, args, must_pass=True)
+        if name == "snippet":
+            return snippet(page, args)
         if name == "bench":
             return bench_figures(data, page, _require_task(_one_arg(args)))
         simple: dict[str, Callable[[], str]] = {
@@ -479,9 +735,11 @@ def expand(markdown: str, page: str, data: SiteData) -> str:
             "selftest": lambda: selftest(conf, page),
             "models": lambda: models_list(conf, page),
             "environment": lambda: environment(data),
+            "glance": lambda: glance(conf, page),
             "provenance": lambda: provenance(data, page),
             "legend": _legend,
             "bench-pages": lambda: bench_pages(data, page),
+            "bench-findings": lambda: bench_findings(data, page),
             "leak-reports": lambda: leak_reports(data),
             "aggregator-lines": lambda: aggregator_lines(conf, page),
         }
@@ -491,7 +749,8 @@ def expand(markdown: str, page: str, data: SiteData) -> str:
             if args:
                 raise MarkerError(f"[[{name}]] takes no arguments")
             return simple[name]()
-        known = ["code", "verdicts", "verdict", "failure", "bench", "api", *simple]
+        known = ["code", "verdicts", "verdict", "failure", "pass", "snippet", "bench", "api"]
+        known += list(simple)
         raise MarkerError(f"unknown marker {name!r}; known: {', '.join(known)}")
 
     # Check the page as written (generated code may legitimately hold "[[").

@@ -30,7 +30,7 @@ class Task:
 
 
 # Plot names as the benchmark report writes them (comparisons/bench_report):
-# <scenario>.svg and <scenario>_scaling.svg.
+# <scenario>.svg and one <scenario>_scaling_<loop>.svg per loop.
 TASKS: tuple[Task, ...] = (
     Task("T1", "tasks/t1.md", ("t1_",)),
     Task("T2", "tasks/t2.md", ("spawn_join",)),

@@ -25,7 +25,12 @@ from comparisons.sitegen._render import (
     evidence,
     evidence_page,
     expand,
+    property_doc,
+    property_page,
+    source_doc,
+    source_page,
 )
+from comparisons.sitegen._tasks import TASKS
 
 log = logging.getLogger("mkdocs.plugins.joinery")
 
@@ -63,6 +68,15 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for model in conf.models:
         uri = evidence_page(model)
         files.append(File.generated(config, uri, content=evidence(conf, model)))
+        _state["generated"].add(uri)
+    for model in conf.shown_models():
+        uri = source_page(model)
+        files.append(File.generated(config, uri, content=source_doc(conf, model)))
+        _state["generated"].add(uri)
+    task_pages = {t.id: t.page for t in TASKS}
+    for pid in conf.properties:
+        uri = property_page(pid)
+        files.append(File.generated(config, uri, content=property_doc(conf, pid, task_pages)))
         _state["generated"].add(uri)
     bench = data.bench
     for p in [*bench.pages, *bench.figures, *bench.assets]:

@@ -147,8 +147,15 @@ def test_ratios_to_taskgroup_native_and_floor(tmp_path: Path) -> None:
     # The headline quotes the same ratios (no anyio, cancel or memory runs: dashes).
     headline = text[: text.index("## Spawn + join")]
     assert table_row(headline, "M", "asyncio")[2:] == [
-        "6", f"3.00{X}", f"3.00{X}", "—", f"12.00{X}", "—", "—", "—"
-    ]  # fmt: skip
+        "6",
+        f"3.00{X}",
+        f"3.00{X}",
+        "—",
+        f"12.00{X}",
+    ]
+    # Cancel and memory sit in a second table, so that neither is wider than a page.
+    costs = headline[headline.index("The same rows") :]
+    assert table_row(costs, "M", "asyncio")[2:] == ["—", "—", "—"]
 
 
 def test_native_ratio_of_a_paired_row_is_the_median_of_its_per_round_ratios(
@@ -287,13 +294,38 @@ def test_charts_are_well_formed_svg_with_one_bar_per_row(tmp_path: Path) -> None
     d = doc(
         *NOOPS,
         *(bench("spawn_join", r, "asyncio", n, n * 3e-6) for r in "abc" for n in (100, 1000)),
+        *(bench("spawn_join", "t", "trio", n, n * 3e-6) for n in (100, 1000)),
+        *(bench("spawn_join", "f", "none", n, n * 1e-6, kind="floor") for n in (100, 1000)),
     )
     _, charts = render(load(write_doc(tmp_path, d)))
     bars = ET.fromstring(charts["spawn_join.svg"])
     ns = "{http://www.w3.org/2000/svg}"
-    assert len([r for r in bars.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]) == 3
-    lines = ET.fromstring(charts["spawn_join_scaling.svg"])
-    assert len(list(lines.iter(f"{ns}circle"))) == 6
+    assert len([r for r in bars.iter(f"{ns}rect") if r.find(f"{ns}title") is not None]) == 5
+    # Every bar colour is named in a legend.
+    legend = [t.text for t in bars.iter(f"{ns}text")]
+    assert "a model's scenario code (the suite's adapter)" in legend
+    assert "the floor: no scheduler" in legend
+    # Small multiples: one scaling chart per loop, each with the floor for reference.
+    assert "spawn_join_scaling.svg" not in charts
+    per_loop = ET.fromstring(charts["spawn_join_scaling_asyncio.svg"])
+    assert len(list(per_loop.iter(f"{ns}circle"))) == 8  # a, b, c and the floor, 2 Ns each
+    assert len(list(ET.fromstring(charts["spawn_join_scaling_trio.svg"]).iter(f"{ns}circle"))) == 4
+
+
+def test_no_chart_label_is_clipped(tmp_path: Path) -> None:
+    long = "joinery.task spawn() + await (direct) · asyncio+uvloop, a long label"
+    d = doc(*NOOPS, bench("spawn_join", "m", "asyncio", 100, 3e-4, title=long))
+    d["benchmarks"][-1]["extra_info"]["title"] = long
+    _, charts = render(load(write_doc(tmp_path, d)))
+    svg = ET.fromstring(charts["spawn_join.svg"])
+    ns = "{http://www.w3.org/2000/svg}"
+    width = float(svg.get("width", "0"))
+    for t in svg.iter(f"{ns}text"):
+        x, text = float(t.get("x", "0")), t.text or ""
+        anchor = t.get("text-anchor", "start")
+        start = x - 7.2 * len(text) if anchor == "end" else x
+        end = x if anchor == "end" else x + 7.2 * len(text)
+        assert start >= 0 and end <= width, text
 
 
 def test_write_and_cli_put_report_and_charts_in_the_directory(tmp_path: Path) -> None:
@@ -376,6 +408,39 @@ def test_headline_compares_with_the_loops_group_anyio_cancel_and_memory(tmp_path
     )
     text, _ = render(load(write_doc(tmp_path, d)))
     headline = text[: text.index("## Spawn + join")]
-    assert table_row(headline, "LINEAR", "trio")[2:] == [
-        "4.4", "—", f"1.10{X}", f"0.44{X}", "—", f"1.50{X}", "2,200", f"1.10{X}"
-    ]  # fmt: skip
+    assert table_row(headline, "LINEAR", "trio")[2:] == ["4.4", "—", f"1.10{X}", f"0.44{X}", "—"]
+    costs = headline[headline.index("The same rows") :]
+    assert table_row(costs, "LINEAR", "trio")[2:] == [f"1.50{X}", "2,200", f"1.10{X}"]
+
+
+def test_findings_are_sentences_computed_from_the_run(tmp_path: Path) -> None:
+    # launch() rounds take 1.1x, 1.2x and 1.3x the nursery's round before them; spawn()
+    # 1.3x, 1.4x, 1.5x: the sentence quotes the medians with their spread, as paired.
+    # (Each time includes trio's 4 µs no-op round, which the ratio takes off both.)
+    launch = [[104e-6, 114e-6], [104e-6, 124e-6], [104e-6, 134e-6]]
+    spawn = [[104e-6, 134e-6], [104e-6, 144e-6], [104e-6, 154e-6]]
+    d = doc(
+        *NOOPS,
+        bench("spawn_join", "native:trio.nursery", "trio", 100, 104e-6, kind="native"),
+        bench("spawn_join", "floor:send", "none", 100, 2e-6, kind="floor"),
+        bench("spawn_join", "direct:task.launch", "trio", 100, 124e-6, kind="direct",
+              paired_with="native:trio.nursery", paired_times=launch),
+        bench("spawn_join", "direct:task.spawn", "trio", 100, 144e-6, kind="direct",
+              paired_with="native:trio.nursery", paired_times=spawn),
+        bench("spawn_join", "native:anyio.TaskGroup", "trio", 100, 404e-6, kind="native"),
+    )  # fmt: skip
+    text, _ = render(load(write_doc(tmp_path, d)))
+    found = text[text.index("## Findings") : text.index("## Headline")]
+    assert "`launch()` 1.20" in found and "`spawn()`+`await` 1.40" in found
+    assert "IQR 1.1" in found and "paired" in found
+    assert f"anyio's TaskGroup costs 4.0{X} the nursery on trio" in found
+    assert f"50{X} for the nursery on trio" in found  # (104 - 4) / 2 µs per task
+    # A finding whose rows the run lacks is left out, not guessed.
+    assert "Cancelling a group" not in found and "Memory" not in found
+
+
+def test_the_report_names_no_local_folder(tmp_path: Path) -> None:
+    d = doc(*NOOPS)
+    d["joinery"]["joinery_from"] = "/home/someone/src/joinery/impls/joinery"
+    text, _ = render(load(write_doc(tmp_path, d)))
+    assert "/home/someone" not in text and "`impls/joinery`" in text

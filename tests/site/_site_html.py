@@ -101,8 +101,8 @@ def text(path: Path) -> str:
 
 
 def page_file(site: Path, src_uri: str) -> Path:
-    """The built HTML file of a docs page (``tasks/t1.md`` -> ``tasks/t1/index.html``)."""
-    stem = src_uri.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return site / (stem.removesuffix("index") + "index.html")
-    return site / stem / "index.html"
+    """The built HTML file of a docs page (``tasks/t1.md`` -> ``tasks/t1.html``).
+
+    mkdocs.yml sets ``use_directory_urls: false`` so that the site works from file://.
+    """
+    return site / (src_uri.removesuffix(".md") + ".html")

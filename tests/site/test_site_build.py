@@ -27,7 +27,7 @@ def _config_with_docs(tmp_path: Path, docs: Path) -> Path:
 
 
 def test_every_page_is_built(built_site: Path) -> None:
-    for uri in ["index.md", "matrix.md", "task10.md", "api.md", "own-library.md"]:
+    for uri in ["index.md", "matrix.md", "task10.md", "api.md", "leaks.md", "own-library.md"]:
         assert page_file(built_site, uri).is_file(), uri
     for task in TASKS:
         assert page_file(built_site, task.page).is_file(), task.page

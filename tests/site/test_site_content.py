@@ -55,7 +55,7 @@ def test_matrix_links_every_verdict_to_its_evidence(site_data: Path, built_site:
     for r in conf.results:
         if conf.is_mutant(r["model"]):
             continue
-        assert f"../evidence/{r['model']}/#{anchor(r['property'], r['backend'])}" in hrefs
+        assert f"evidence/{r['model']}.html#{anchor(r['property'], r['backend'])}" in hrefs
         if r["expected"] != "pass":
             assert " ".join(str(r["reason"]).split()) in page
 
@@ -114,10 +114,40 @@ def test_task_pages_show_their_benchmark_plots(site_data: Path, built_site: Path
         assert bool(svgs) == bool(task.figures), task.id
 
 
-def test_api_page_renders_the_library(built_site: Path) -> None:
-    page = page_file(built_site, "api.md").read_text()
+@pytest.mark.parametrize("uri", ["api.md", "leaks.md"])
+def test_api_pages_render_the_library(built_site: Path, uri: str) -> None:
+    page = page_file(built_site, uri).read_text()
     assert 'class="doc doc-object' in page or "doc-heading" in page
     assert "is not in this build" not in page
+
+
+@pytest.mark.parametrize("uri", ["api.md", "leaks.md"])
+def test_api_pages_show_no_rest_markup_and_no_internals(built_site: Path, uri: str) -> None:
+    html = page_file(built_site, uri).read_text()
+    shown = text(page_file(built_site, uri))
+    for role in (":class:", ":func:", ":meth:", ":mod:", ":attr:", ":exc:"):
+        assert role not in shown, role
+    assert not re.search(r"\S::(\s|$)", shown), "a reST literal-block marker is shown"
+    # Constructors are the library's business (a Handle comes from spawn()).
+    assert "Handle(scope" not in shown and "__init__" not in shown
+    # Roles became links into the reference, not plain text.
+    assert "autorefs-internal" in html
+
+
+def test_roles_resolve_only_into_documented_exports() -> None:
+    from comparisons.sitegen.griffe_roles import resolve
+
+    exports = {"joinery.task": {"Handle", "scope"}, "joinery.leaks": {"find", "Leak"}}
+    ctx = "joinery.task._scope.Scope.spawn"
+    assert resolve("Handle", ctx, exports) == "joinery.task.Handle"
+    assert resolve("Handle.discard", ctx, exports) == "joinery.task.Handle.discard"
+    assert resolve("find", ctx, exports) == "joinery.leaks.find"
+    assert resolve("joinery.leaks.Leak", ctx, exports) == "joinery.leaks.Leak"
+    assert resolve("joinery.leaks", ctx, exports) == "joinery.leaks"
+    # Private or unknown names are shown as code, never as a link that could break.
+    assert resolve("joinery.task._scope.Scope", ctx, exports) is None
+    assert resolve("asyncio.TaskGroup", ctx, exports) is None
+    assert resolve("Unknown", ctx, exports) is None
 
 
 def test_own_library_page_renders_the_real_protocol(built_site: Path) -> None:
@@ -171,3 +201,86 @@ def test_the_documented_suite_command_matches_the_cli() -> None:
     ).stdout
     for flag in re.findall(r"(?<!\S)--[a-z][a-z-]*", command):
         assert flag in helptext, flag
+
+
+def test_every_property_has_a_page_linked_from_the_tables(
+    site_data: Path, built_site: Path
+) -> None:
+    conf = load_site_data(site_data).conformance
+    for pid, prop in conf.properties.items():
+        page = text(page_file(built_site, f"properties/{pid}.md"))
+        assert prop["statement"].split()[0] in page
+        assert "How it is observed" in page and "prove it can fail" in page
+    linked = set()
+    for uri in ["matrix.md", *(t.page for t in TASKS)]:
+        for tag, _, url in parse(page_file(built_site, uri)).refs:
+            if tag == "a" and "properties/" in url:
+                linked.add(url.rsplit("/", 1)[-1].removesuffix(".html"))
+    assert linked == set(conf.properties)
+
+
+def test_task_pages_explain_each_verdict_in_text(site_data: Path, built_site: Path) -> None:
+    # Tooltips do not work on touch screens: the reason is written under the table.
+    conf = load_site_data(site_data).conformance
+    for task in TASKS:
+        page = text(page_file(built_site, task.page))
+        assert "Why each verdict" in page, task.id
+        for pid in conf.properties:
+            if task.id not in conf.properties[pid]["tasks"]:
+                continue
+            for r in conf.results:
+                if r["property"] == pid and not conf.is_mutant(r["model"]):
+                    assert f"{r['model']} on {r['backend']}:" in page, (task.id, pid, r["model"])
+
+
+def test_code_tabs_open_on_a_working_model(site_data: Path, built_site: Path) -> None:
+    conf = load_site_data(site_data).conformance
+    for task in TASKS:
+        if not task.scenarios:
+            continue
+        html = page_file(built_site, task.page).read_text()
+        first_label = re.search(r'<label for="__tabbed_1_1">(.*?)</label>', html)
+        assert first_label, task.id
+        controls = {conf.models[m]["title"] for m in conf.models if conf.is_control(m)}
+        assert not any(c in first_label.group(1) for c in controls), task.id
+
+
+@pytest.mark.parametrize(
+    ("verdict", "marker"), [("fail", "pass"), ("pass", "failure")], ids=["pass", "failure"]
+)
+def test_a_claim_the_run_contradicts_stops_the_build(
+    site_data: Path, verdict: str, marker: str
+) -> None:
+    data = load_site_data(site_data)
+    r = next(r for r in data.conformance.results if r["verdict"] == verdict)
+    with pytest.raises(MarkerError, match="reword the page"):
+        expand(f"[[{marker} {r['model']} {r['property']} {r['backend']}]]", "x.md", data, bool)
+
+
+def test_snippet_shows_the_file_as_it_is(site_data: Path) -> None:
+    data = load_site_data(site_data)
+    out = expand(
+        "[[snippet tests/leaks/test_t4_example.py BUGGY_TEST test_verify_none_catches_buggy]]",
+        "tasks/t4.md", data, bool,
+    )  # fmt: skip
+    source = (ROOT / "tests/leaks/test_t4_example.py").read_text()
+    assert "demo.buggy_asyncio(ch)" in out and "demo.buggy_asyncio(ch)" in source
+    assert out.index("BUGGY_TEST") < out.index("def test_verify_none_catches_buggy")
+    with pytest.raises(MarkerError, match="no top-level definition"):
+        expand("[[snippet tests/leaks/test_t4_example.py nope]]", "x.md", data, bool)
+
+
+def test_home_page_glance_counts_come_from_the_results(site_data: Path) -> None:
+    data = load_site_data(site_data)
+    conf = data.conformance
+    table = expand("[[glance]]", "index.md", data, bool)
+    rows = [line for line in table.splitlines()[2:]]
+    assert len(rows) == len(conf.columns(conf.shown_models()))
+    for line in rows:
+        cols = [c.strip() for c in line.strip("|").split("|")]
+        title, backend, held, broken, unsupported = cols[:5]
+        model = next(m for m in conf.models if conf.models[m]["title"] in title)
+        cells = [r for r in conf.results if r["model"] == model and r["backend"] == backend]
+        assert int(held) == sum(r["verdict"] == "pass" for r in cells)
+        assert int(broken) == sum(r["verdict"] == "fail" for r in cells)
+        assert int(unsupported) == sum(r["verdict"] == "unsupported" for r in cells)

@@ -25,7 +25,7 @@ def test_the_checker_sees_a_broken_link_and_anchor(built_site: Path, tmp_path: P
     index.write_text(
         html.replace(
             "</body>",
-            '<a href="nowhere/">x</a><a href="matrix/#no-such-anchor">y</a>'
+            '<a href="nowhere/">x</a><a href="matrix.html#no-such-anchor">y</a>'
             '<script src="https://cdn.example/x.js"></script></body>',
         )
     )

@@ -144,3 +144,36 @@ def test_unknown_backend_is_named():
 
     with pytest.raises(ValueError, match="unknown backend 'curio'"):
         run_lab("curio", experiment)  # type: ignore[arg-type]
+
+
+async def _together(backend, *fns):
+    if backend == "asyncio":
+        await asyncio.gather(*(fn() for fn in fns))
+    else:
+        async with trio.open_nursery() as nursery:
+            for fn in fns:
+                nursery.start_soon(fn)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_lab_waits_for_an_event_or_gives_up_at_its_timeout(backend):
+    seen = []
+
+    async def experiment(lab):
+        svc = lab.service("s", default=Script(3))
+        started = lab.event()
+
+        async def flagged():
+            await svc.call("before")
+            started.set()
+            await svc.call("after")
+
+        async def waiter():
+            seen.append((await lab.wait(started, timeout=10), lab.now()))
+            seen.append((await lab.wait(lab.event(), timeout=2), lab.now()))
+
+        await _together(lab.backend, flagged, waiter)
+
+    report = run_lab(backend, experiment)
+    assert report.error is None
+    assert seen == [(True, 3.0), (False, 5.0)]

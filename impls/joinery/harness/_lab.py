@@ -25,7 +25,7 @@ import trio
 import trio.testing
 
 from joinery import leaks
-from joinery.harness._backends import AsyncioOps, LoopOps, Mode, Outcome, TrioOps
+from joinery.harness._backends import AsyncioOps, LoopOps, Mode, Outcome, Signal, TrioOps
 from joinery.harness._services import CallRecord, FakeService, Journal, Script
 from joinery.harness._virtual_loop import new_virtual_loop
 from joinery.models import Backend
@@ -69,6 +69,18 @@ class Lab:
     async def sleep(self, seconds: float) -> None:
         """Let the world (and any orphan) run for ``seconds`` of virtual time."""
         await self.ops.sleep(seconds)
+
+    def event(self) -> Signal:
+        """A one-shot event of the lab's backend, e.g. set by a fake the model calls."""
+        return self.ops.event()
+
+    async def wait(self, event: Signal, timeout: float) -> bool:
+        """Wait for ``event`` at most ``timeout`` virtual seconds; True if it was set.
+
+        The observer waits on what the model does (a flush has started) rather than on a
+        time guessed from how a model is likely to schedule it.
+        """
+        return await self.ops.wait(event, timeout)
 
     def mark(self, label: str) -> int:
         """Record a harness event; returns its sequence number for before/after checks."""

@@ -1316,7 +1316,7 @@ async def _leak_t1(lab: Lab, load_dashboard: Callable[..., Any], p: Params) -> N
 
 
 async def _leak_t2(lab: Lab, run_scope: Callable[..., Any], p: Params) -> None:
-    svc = lab.service("child", default=_fine(p["children"], 0))
+    svc = lab.service("child", default=_fine(p["child"], 0))
 
     async def body(scope: Any) -> None:
         scope.spawn(lambda: svc.call("a"))
@@ -1359,8 +1359,8 @@ _LEAK_RUNS: list[tuple[Family, str, LeakRun]] = [
     (
         Family(
             "T2 with a failing body",
-            {"children": 30.0, "body_fails_at": 0.0},
-            lambda rng: {"children": halves(rng, 1, 30), "body_fails_at": halves(rng, 0, 0.5)},
+            {"child": 30.0, "body_fails_at": 0.0},
+            lambda rng: {"child": halves(rng, 1, 30), "body_fails_at": halves(rng, 0, 0.5)},
             count=2,
         ),
         "run_scope",

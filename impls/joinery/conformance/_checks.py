@@ -12,6 +12,7 @@ variants fails, and its evidence is the smallest failing variant.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -483,6 +484,26 @@ def error_surfaced(model: Model, backend: Backend) -> Judgement:
 # -- T2 / T6 ---------------------------------------------------------------------------
 
 
+ADAPTER_CRASHES = (NameError, AttributeError, TypeError)
+"""Errors that say the adapter crashed, not that the model refused the spawn."""
+
+
+def _require_refused(case: Case, out: Outcome) -> None:
+    """A spawn after the close must be refused loudly: an error for the caller.
+
+    A silent no-op loses the work without a word (nothing may be lost silently), and a
+    NameError or TypeError is the adapter crashing, not the model refusing.
+    """
+    case.note(behaviour=f"refused: {describe(out.error)}" if out.error else "no-op")
+    crashed = [e for e in leaves(out.error) if isinstance(e, ADAPTER_CRASHES)]
+    case.require(
+        out.error is not None and not crashed,
+        "the late spawn was silently dropped: the caller got no error"
+        if out.error is None
+        else f"the late spawn crashed instead of being refused: {describe(out.error)}",
+    )
+
+
 @check("spawn_after_close")
 def spawn_after_close(model: Model, backend: Backend) -> Judgement:
     """T6 Wait-before-Go, and a spawn on a T2 scope after run() returned."""
@@ -499,7 +520,7 @@ def spawn_after_close(model: Model, backend: Backend) -> Judgement:
 
         report, out = _run(case, backend, experiment)
         if out is not None:
-            case.note(behaviour=f"refused: {describe(out.error)}" if out.error else "no-op")
+            _require_refused(case, out)
             case.require(
                 not report.journal.calls,
                 "the work started after the wait: an orphan nobody joins",
@@ -540,7 +561,7 @@ def spawn_after_close(model: Model, backend: Backend) -> Judgement:
 
         report, out = _run(case, backend, experiment)
         if out is not None:
-            case.note(behaviour=f"refused: {describe(out.error)}" if out.error else "no-op")
+            _require_refused(case, out)
             case.require(
                 not report.journal.by_key("late"),
                 "the late child started outside any scope: an orphan nobody joins",
@@ -784,8 +805,18 @@ def shed(model: Model, backend: Backend) -> Judgement:
                 max_in_flight=report.journal.max_in_flight,
             )
             case.require(out.returned, f"raised {describe(out.error)}")
-            if out.returned:
-                accepted, dropped = out.value
+            counts = out.value
+            well_formed = (
+                isinstance(counts, tuple)
+                and len(counts) == 2
+                and all(type(c) is int for c in counts)
+            )
+            case.require(
+                not out.returned or well_formed,
+                f"returned {counts!r}, not the (accepted, dropped) pair of ints",
+            )
+            if out.returned and well_formed:
+                accepted, dropped = counts
                 case.require(accepted + dropped == n, f"{accepted} + {dropped} != {n} submitted")
                 case.require(
                     completed == accepted == len(calls),
@@ -802,6 +833,13 @@ def shed(model: Model, backend: Backend) -> Judgement:
             case.require(
                 report.journal.max_in_flight <= limit,
                 f"{report.journal.max_in_flight} in flight, over the limit of {limit}",
+            )
+            # The accepted jobs are its children: they end before it returns.
+            _require_quiet_after(case, report, out)
+            # An error only the loop's exception handler saw is an error lost.
+            case.require(
+                not report.loop_errors,
+                "errors nobody received reached the event loop: " + "; ".join(report.loop_errors),
             )
 
     run_family(
@@ -846,9 +884,10 @@ def cause(model: Model, backend: Backend) -> Judgement:
             await lab.sleep(SETTLE)
             return out
 
-        _, out = _run(case, backend, experiment)
+        report, out = _run(case, backend, experiment)
         case.note(reported=[f"{type(r).__name__}: {r!r}" for r in reported])
         if out is not None:
+            case.require(bool(report.journal.by_key("wait")), "the sibling never started")
             case.require(bool(reported), "the sibling was never cancelled, so it saw no cause")
             for r in reported:
                 case.require(
@@ -920,6 +959,17 @@ async def _stop_when(
     await lab.sleep(p["after"])
 
 
+def _require_interval(case: Case, report: LabReport[Outcome], interval: float) -> None:
+    """Flushes come every ``interval`` seconds: consecutive starts at least that far apart."""
+    starts = [c.started for c in report.journal.calls if c.key.startswith("flush")]
+    close = [(a, b) for a, b in itertools.pairwise(starts) if b - a < interval]
+    case.require(
+        not close,
+        f"flushes closer than the {interval:g} s interval: "
+        + ", ".join(f"t={a:g} then t={b:g}" for a, b in close),
+    )
+
+
 STOP_SCRIPTED: Params = {"interval": 10.0, "flush": 5.0, "stop_in_flush": 2, "after": 2.0}
 """The daemon is stopped 2 s into its second 5 s flush: mid-flush as the service sees it."""
 
@@ -961,6 +1011,7 @@ def daemon(model: Model, backend: Backend) -> Judgement:
                 f"flush{k}" in marks["open_at_stop"],
                 f"flush{k} was not in flight {p['after']:g} s after it started",
             )
+        _require_interval(case, report, p["interval"])
         if out is not None:
             case.require(out.returned, f"the owner got {describe(out.error)}")
             case.require("stop2" in marks, "the second stop() did not return quietly")
@@ -986,6 +1037,59 @@ def daemon(model: Model, backend: Backend) -> Judgement:
             extra=[{"interval": 10.0, "flush": 5.0, "stop_in_flush": 2, "after": 7.0}],
         ),
         stopped,
+    )
+
+    def left(case: Case, p: Params, *, failing: bool) -> None:
+        # The manager owns the daemon: leaving its block, normally or by an error, stops
+        # and joins it, without the owner calling stop().
+        flusher = model.scenario("flusher")
+        marks: dict[str, Any] = {}
+        body_error = Failure("owner's block failed")
+
+        async def experiment(lab: Lab) -> Outcome:
+            svc = lab.service("store", default=_fine(p["flush"], None))
+            started = {k: lab.event() for k in range(1, 4)}
+
+            async def owner() -> None:
+                async with flusher(p["interval"], _flush_counter(svc, started)):
+                    await _stop_when(lab, started, p, marks)
+                    if failing:
+                        raise body_error
+                marks["exit"] = lab.mark("the block's exit returned")
+
+            out = await lab.observe(owner)
+            await lab.sleep(SETTLE)
+            return out
+
+        report, out = _run(case, backend, experiment)
+        if out is not None:
+            _require_not_hung(case, out)
+            if failing:
+                case.require(
+                    contains(out.error, body_error),
+                    f"the owner got {describe(out.error) or 'no error'}, not its own error",
+                )
+            else:
+                case.require(out.returned, f"the owner got {describe(out.error)}")
+            after = marks.get("exit", out.end_seq)
+            late = report.journal.active_after(after)
+            case.require(
+                not late,
+                "the daemon ran on after its block was left: "
+                + ", ".join(f"{c.key} ({c.ending} at t={c.ended:g})" for c in late),
+            )
+
+    run_family(
+        cases,
+        "daemon",
+        Family("T8 block left without stop()", STOP_SCRIPTED, _gen_stop, count=3),
+        lambda case, p: left(case, p, failing=False),
+    )
+    run_family(
+        cases,
+        "daemon",
+        Family("T8 owner's block fails", STOP_SCRIPTED, _gen_stop, count=3),
+        lambda case, p: left(case, p, failing=True),
     )
 
     def flush_fails(case: Case, p: Params) -> None:
@@ -1110,6 +1214,79 @@ def outer_cancel(model: Model, backend: Backend) -> Judgement:
             count=4,
         ),
         t3_timeout,
+    )
+
+    def t2_cancelled(case: Case, p: Params) -> None:
+        at = p["cancel_at"]
+
+        def body_factory(lab: Lab) -> Callable[[Any], Awaitable[None]]:
+            svc = lab.service("child", {f"c{i}": _fine(t, i) for i, t in enumerate(p["children"])})
+
+            async def body(scope: Any) -> None:
+                for i in range(len(p["children"])):
+                    scope.spawn(lambda i=i: svc.call(f"c{i}"))
+                if p["body_waits"]:  # cancelled in the body, or while the scope joins
+                    await lab.sleep(p["body_waits"])
+
+            return body
+
+        report, out = _run(case, backend, _scope_experiment(model, body_factory, cancel_after=at))
+        if out is not None:
+            case.require(out.cancelled, "the caller did not end cancelled")
+            _require_cancelled_at(case, report, out, at)
+            _require_quiet_after(case, report, out)
+
+    def gen_t2(rng: random.Random) -> Params:
+        at = halves(rng, 0.5, 8)
+        return {
+            "cancel_at": at,
+            "children": _latencies(rng, rng.randint(1, 4), at + 0.5, 100),
+            "body_waits": rng.choice((0.0, 100.0)),
+        }
+
+    run_family(
+        cases,
+        "outer_cancel",
+        Family(
+            "T2 caller cancelled",
+            {"cancel_at": 5.0, "children": [100.0, 100.0], "body_waits": 0.0},
+            gen_t2,
+            count=3,
+        ),
+        t2_cancelled,
+    )
+
+    def t9_cancelled(case: Case, p: Params) -> None:
+        at = p["cancel_at"]
+        check_all = model.scenario("check_all")
+
+        async def experiment(lab: Lab) -> Outcome:
+            svc = lab.service("checks", {f"c{i}": _fine(t, i) for i, t in enumerate(p["checks"])})
+            checks = [lambda i=i: svc.call(f"c{i}") for i in range(len(p["checks"]))]
+            out = await lab.observe(check_all, checks, cancel_after=at)
+            await lab.sleep(SETTLE)
+            return out
+
+        report, out = _run(case, backend, experiment)
+        if out is not None:
+            case.require(out.cancelled, "the caller did not end cancelled")
+            _require_cancelled_at(case, report, out, at)
+            _require_quiet_after(case, report, out)
+
+    def gen_t9(rng: random.Random) -> Params:
+        at = halves(rng, 0.5, 8)
+        return {"cancel_at": at, "checks": _latencies(rng, rng.randint(1, 5), at + 0.5, 100)}
+
+    run_family(
+        cases,
+        "outer_cancel",
+        Family(
+            "T9 caller cancelled",
+            {"cancel_at": 5.0, "checks": [100.0, 100.0, 100.0]},
+            gen_t9,
+            count=3,
+        ),
+        t9_cancelled,
     )
     return _judge(model, cases, "every child was cancelled at once and joined before the caller")
 

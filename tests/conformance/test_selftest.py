@@ -69,7 +69,11 @@ def test_each_mutant_targets_a_property_its_base_passes(name):
     ]
     assert [p for _, p in deliberate] == [mutant.module.TARGET], "one deliberate fail: the target"
     ((backend, prop),) = deliberate
-    assert expectation_for(TABLE, DECLARED, base.name, backend, prop).verdict == "pass"
+    declared = expectation_for(TABLE, DECLARED, base.name, backend, prop)
+    if declared.verdict != "pass":
+        # A property whose verdict moves between Python versions: where the base fails
+        # it too, this mutant proves nothing, and says so rather than passing.
+        pytest.skip(f"{base.name} is declared to fail {prop} here too: {declared.reason}")
     assert judge(base, backend, prop).verdict == "pass"
     judged = judge(mutant, backend, prop)
     assert judged.verdict == "fail", judged.summary

@@ -976,7 +976,10 @@ STOP_SCRIPTED: Params = {"interval": 10.0, "flush": 5.0, "stop_in_flush": 2, "af
 
 @check("daemon")
 def daemon(model: Model, backend: Backend) -> Judgement:
-    """stop() joins (even mid-flush), is idempotent, and a flush error reaches the owner."""
+    """stop() joins, even mid-flush; leaving the block joins too; a flush error is kept.
+
+    stop() is idempotent, and the flushes keep the interval apart.
+    """
     cases: list[Case] = []
 
     def stopped(case: Case, p: Params) -> None:
@@ -1143,7 +1146,11 @@ def daemon(model: Model, backend: Backend) -> Judgement:
         ),
         flush_fails,
     )
-    return _judge(model, cases, "stop() joined, twice quietly; the flush error reached the owner")
+    return _judge(
+        model,
+        cases,
+        "stop() and leaving the block joined the daemon; the flush error reached the owner",
+    )
 
 
 # -- outer cancellation ----------------------------------------------------------------

@@ -1,74 +1,15 @@
 """Fixtures of the site's tests: fresh data in a temporary build directory, one build.
 
 The data is produced by the real producers: the conformance CLI, a few seconds of the
-benchmarks with the report generator, and the leak reports.
+benchmarks with the report generator, and the leak reports (see ``_site_build``).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-
-BENCH_SUBSET = (
-    "noop_round or ((t1_ or t3_instant or t5_shed or cancel_fanout or (spawn_join and 100]))"
-    " and not uvloop and not anyio)"
-)
-"""One benchmark per plotted scenario, plus the no-op rounds the report subtracts."""
-
-
-def _run(cmd: list[str]) -> None:
-    # A producer that fails must say why: its output is the first thing to read.
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise AssertionError(
-            f"producer failed ({result.returncode}): {' '.join(cmd)}\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
-        )
-
-
-def produce(build: Path) -> None:
-    """Write every input of the site under ``build``, each by its real producer."""
-    out = build / "results" / "conformance.json"
-    _run([sys.executable, "-m", "joinery.conformance", "run", "--out", str(out)])
-    # The real benchmarks, a few seconds' worth (one model, one loop, the smallest N),
-    # and the real report generator: the site reads what they write.
-    run = build / "bench" / "site-test.json"
-    run.parent.mkdir(parents=True, exist_ok=True)
-    _run(
-        [
-            sys.executable, "-m", "pytest", "benchmarks", "-q", "-p", "no:cacheprovider",
-            "--bench-models", "taskgroup", "-k", BENCH_SUBSET, "--benchmark-json", str(run),
-        ]
-    )  # fmt: skip
-    _run(
-        [sys.executable, "-m", "comparisons.bench_report", "report", str(run),
-         "--out", str(build / "reports" / "bench")]
-    )  # fmt: skip
-    _run([sys.executable, str(ROOT / "comparisons" / "leak_report.py"), "--out",
-          str(build / "reports" / "leaks")])  # fmt: skip
-
-
-def build_site(
-    build: Path, dest: Path, config: Path = ROOT / "mkdocs.yml"
-) -> subprocess.CompletedProcess[str]:
-    """``mkdocs build --strict`` (never ``-q``: it hides strict-mode warnings)."""
-    env = {**os.environ, "JOINERY_BUILD_DIR": str(build), "NO_MKDOCS_2_WARNING": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(dest)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+from _site_build import build_site, produce
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _site_build import ROOT, build_site
 from _site_html import page_file
-from conftest import ROOT, build_site
 
 from comparisons.sitegen import MissingData, load_site_data
 from comparisons.sitegen._tasks import TASKS

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import types
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -34,6 +35,9 @@ def _derive(base: str, name: str, targets: str, why: str, **overrides: Any) -> M
             raise ValueError(f"mutant {name}: {scenario!r} is not a scenario")
         setattr(module, scenario, fn)
     module.__file__ = __file__
+    # What the self-test needs to check the mutant's claim: its base passes the target.
+    module.BASE = base  # type: ignore[attr-defined]
+    module.TARGET = targets  # type: ignore[attr-defined]
     module.MODEL = replace(  # type: ignore[attr-defined]
         parent.info,
         name=name,
@@ -58,6 +62,14 @@ async def _fetch_all_serial(
     fetch: Callable[[str], Awaitable[T]], urls: Sequence[str], limit: int
 ) -> list[T]:
     return [await fetch(url) for url in urls]  # safe, but the bound is never used
+
+
+async def _fetch_all_fixed_limit(
+    fetch: Callable[[str], Awaitable[T]], urls: Sequence[str], limit: int
+) -> list[T]:
+    from joinery.models.taskgroup import fetch_all
+
+    return await fetch_all(fetch, urls, 4)  # tuned to the scripted case: limit 4
 
 
 async def _fetch_all_completion_order(
@@ -175,6 +187,51 @@ async def _check_all_fail_fast(checks: Sequence[AsyncFn]) -> None:
             tg.create_task(check())
 
 
+async def _run_shedded_idle(jobs: Sequence[AsyncFn], limit: int) -> tuple[int, int]:
+    return 0, len(jobs)  # the books balance, and nothing ever runs
+
+
+async def _run_shedded_one_slot(jobs: Sequence[AsyncFn], limit: int) -> tuple[int, int]:
+    from joinery.models.taskgroup import run_shedded
+
+    return await run_shedded(jobs, 1)  # a limiter of one slot, whatever the limit
+
+
+async def _run_scope_cancels_on_return(body: Callable[[Any], Awaitable[None]]) -> None:
+    from joinery.models.nursery import _Scope
+
+    async with trio.open_nursery() as nursery:
+        await body(_Scope(nursery))
+        nursery.cancel_scope.cancel()  # "the body is done, so are we": the children are cut
+
+
+async def _spawn_then_forget(work: AsyncFn) -> None:
+    asyncio.ensure_future(work())  # noqa: RUF006 - fire-and-forget: nobody waits for it
+
+
+class _StopWithoutWaiting:
+    def __init__(self, task: asyncio.Task[None]) -> None:
+        self._task = task
+
+    async def stop(self) -> None:
+        self._task.cancel()  # asked to stop, and returns before the loop has exited
+
+
+@asynccontextmanager
+async def _flusher_stop_returns_early(interval: float, flush: AsyncFn) -> AsyncIterator[Any]:
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await flush()
+
+    async with asyncio.TaskGroup() as tg:  # the group still joins the loop, at its exit
+        handle = _StopWithoutWaiting(tg.create_task(loop()))
+        try:
+            yield handle
+        finally:
+            await handle.stop()
+
+
 def mutants() -> dict[str, Model]:
     """Every deliberately broken program, by name."""
     made = [
@@ -191,6 +248,13 @@ def mutants() -> dict[str, Model]:
             "bound",
             "fetch_all fetches one at a time",
             fetch_all=_fetch_all_serial,
+        ),
+        _derive(
+            "taskgroup",
+            "broken_fixed_limit",
+            "bound",
+            "fetch_all always allows 4 in flight, the scripted case's limit, whatever its limit",
+            fetch_all=_fetch_all_fixed_limit,
         ),
         _derive(
             "taskgroup",
@@ -254,6 +318,41 @@ def mutants() -> dict[str, Model]:
             "all_errors_kept",
             "check_all cancels the remaining checks at the first failure",
             check_all=_check_all_fail_fast,
+        ),
+        _derive(
+            "taskgroup",
+            "broken_stop_returns_early",
+            "daemon",
+            "the flusher's stop() cancels the loop and returns without waiting for it",
+            flusher=_flusher_stop_returns_early,
+        ),
+        _derive(
+            "taskgroup",
+            "broken_shed_idle",
+            "shed",
+            "run_shedded reports every job as dropped and runs none",
+            run_shedded=_run_shedded_idle,
+        ),
+        _derive(
+            "taskgroup",
+            "broken_shed_one_slot",
+            "shed",
+            "run_shedded runs with one slot instead of its limit",
+            run_shedded=_run_shedded_one_slot,
+        ),
+        _derive(
+            "nursery",
+            "broken_scope_cancels_on_return",
+            "join",
+            "run_scope cancels the children as soon as the body returns",
+            run_scope=_run_scope_cancels_on_return,
+        ),
+        _derive(
+            "taskgroup",
+            "broken_fire_and_forget",
+            "join",
+            "spawn_then_wait starts the work and returns without waiting for it",
+            spawn_then_wait=_spawn_then_forget,
         ),
     ]
     return {m.name: m for m in made}

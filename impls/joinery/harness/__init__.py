@@ -7,7 +7,7 @@
 * :class:`VirtualClockEventLoop` is the asyncio counterpart of trio's ``MockClock``.
 """
 
-from joinery.harness._backends import Outcome
+from joinery.harness._backends import Outcome, Signal
 from joinery.harness._lab import DEFAULT_HANG_AFTER, Failure, Lab, LabReport, finite, run_lab
 from joinery.harness._services import FOREVER, CallRecord, FakeService, Journal, Script
 from joinery.harness._virtual_loop import VirtualClockEventLoop, new_virtual_loop
@@ -23,6 +23,7 @@ __all__ = [
     "LabReport",
     "Outcome",
     "Script",
+    "Signal",
     "VirtualClockEventLoop",
     "finite",
     "new_virtual_loop",

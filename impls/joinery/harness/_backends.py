@@ -48,6 +48,22 @@ class Outcome:
         return self.error is None and not self.hung
 
 
+class Signal(Protocol):
+    """A one-shot event: ``asyncio.Event`` or ``trio.Event``."""
+
+    def set(self) -> None:
+        """Wake every waiter, now and later."""
+        ...
+
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called."""
+        ...
+
+    async def wait(self) -> Any:
+        """Return once :meth:`set` was called."""
+        ...
+
+
 class LoopOps(Protocol):
     """The primitives one backend provides."""
 
@@ -63,6 +79,14 @@ class LoopOps(Protocol):
 
     def cancelled_class(self) -> type[BaseException]:
         """The exception this backend cancels with."""
+        ...
+
+    def event(self) -> Signal:
+        """A new one-shot event of this backend."""
+        ...
+
+    async def wait(self, event: Signal, timeout: float) -> bool:
+        """Wait for ``event`` at most ``timeout`` seconds; True if it was set."""
         ...
 
     async def observe(
@@ -99,6 +123,19 @@ class AsyncioOps:
     def cancelled_class(self) -> type[BaseException]:
         """``asyncio.CancelledError``."""
         return asyncio.CancelledError
+
+    def event(self) -> Signal:
+        """``asyncio.Event``."""
+        return asyncio.Event()
+
+    async def wait(self, event: Signal, timeout: float) -> bool:
+        """``event.wait()`` under ``asyncio.timeout``."""
+        try:
+            async with asyncio.timeout(timeout):
+                await event.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def observe(
         self,
@@ -165,6 +202,17 @@ class TrioOps:
     def cancelled_class(self) -> type[BaseException]:
         """``trio.Cancelled``."""
         return trio.Cancelled
+
+    def event(self) -> Signal:
+        """``trio.Event``."""
+        return trio.Event()
+
+    async def wait(self, event: Signal, timeout: float) -> bool:
+        """``event.wait()`` under ``trio.move_on_after``."""
+        with trio.move_on_after(timeout):
+            await event.wait()
+            return True
+        return False
 
     async def observe(
         self,

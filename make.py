@@ -201,8 +201,14 @@ def conformance_everywhere(interps: list[Interpreter]) -> None:
         raise subprocess.CalledProcessError(1, f"conformance on {', '.join(failed)}")
 
 
-BENCH_ROWS = "spawn or cancel"
-"""The quick profile's rows compared across versions: spawn+join and cancel fan-out."""
+BENCH_MODELS = "taskgroup,taskgroup_eager,linear"
+BENCH_ROWS = (
+    "noop_round or ((spawn_join or cancel_fanout) and not 10000"
+    " and not uvloop and not trio and not anyio and not await)"
+)
+"""The quick profile's rows compared across versions: TaskGroup's and joinery.task's
+spawn+join (N = 100, 1000) and cancel fan-out on asyncio, what CPython's releases change;
+the no-op rounds are what the report subtracts."""
 
 
 def bench_everywhere(interps: list[Interpreter]) -> None:
@@ -214,7 +220,7 @@ def bench_everywhere(interps: list[Interpreter]) -> None:
             shutil.copyfile(BUILD / "bench" / "quick.json", out / f"{interp.label}.json")
             continue
         _run(
-            interp.python, "-m", "benchmarks", "quick",
+            interp.python, "-m", "benchmarks", "quick", "--models", BENCH_MODELS,
             "--json", out / f"{interp.label}.json", "--report", out / f"report-{interp.label}",
             "--", "-k", BENCH_ROWS,
         )  # fmt: skip

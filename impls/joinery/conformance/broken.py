@@ -224,7 +224,11 @@ async def _run_scope_eager(body: Callable[[Any], Awaitable[None]]) -> None:
                 started = _StartedCoroutine(fn())
             except StopIteration:
                 return  # the child ended before its first await
-            self._tg.create_task(started)
+            try:
+                self._tg.create_task(started)
+            except RuntimeError:  # a finished group: end the started child here, in the loop
+                started.close()
+                raise
 
     async with asyncio.TaskGroup() as tg:
         await body(Scope(tg))

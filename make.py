@@ -225,10 +225,7 @@ def bench_everywhere(interps: list[Interpreter]) -> None:
     """The spawn+join and cancel fan-out rows under every interpreter, one JSON each."""
     out = BUILD / "bench" / "versions"
     out.mkdir(parents=True, exist_ok=True)
-    for interp in interps:
-        if interp.venv == VENV:  # the quick run above measured these rows already
-            shutil.copyfile(BUILD / "bench" / "quick.json", out / f"{interp.label}.json")
-            continue
+    for interp in interps:  # the default one too: the same rows, back to back, compare
         _run(
             interp.python, "-m", "benchmarks", "quick", "--models", BENCH_MODELS,
             "--json", out / f"{interp.label}.json", "--report", out / f"report-{interp.label}",

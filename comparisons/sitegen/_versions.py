@@ -66,6 +66,7 @@ CHANGES = (
         "leaving it 'never awaited' (gh-115957)",
         "https://github.com/python/cpython/issues/115957",
         properties=("spawn_after_close", "leaves_nothing_behind"),
+        models=("taskgroup", "taskgroup_eager"),
     ),
 )
 
@@ -168,12 +169,26 @@ def _diff_block(cells: Mapping[str, Mapping[str, Any]], indent: str = "") -> lis
         f"{indent}|---|" + "---|" * len(versions),
     ]
     for path, values in diff[:16]:
-        row = " | ".join(f"`{_inline(values[v], 160)}`" for v in versions)
+        row = " | ".join(f"`{_inline(text, 160)}`" for text in _around_difference(values, versions))
         out.append(f"{indent}| `{path}` | {row} |")
     if len(diff) > 16:
         out.append(f"{indent}")
         out.append(f"{indent}… and {len(diff) - 16} more differing entries.")
     return out
+
+
+def _around_difference(values: Mapping[str, str], versions: list[str]) -> list[str]:
+    """Each version's value from a little before the first character where they differ.
+
+    Long texts (a leftover task's await chain) often differ only deep inside, e.g. in a
+    stdlib line number: show that part, not a common prefix cut off before it.
+    """
+    texts = [values[v] for v in versions]
+    common = 0
+    while all(len(t) > common for t in texts) and len({t[common] for t in texts}) == 1:
+        common += 1
+    start = max(0, common - 40)
+    return [("…" if start else "") + t[start:] for t in texts]
 
 
 def _changed_at(verdicts: list[str]) -> set[int]:
@@ -374,7 +389,7 @@ def _bench_section(runs: list[Run], rows_filter: tuple[str, ...]) -> list[str]:
         out.append("")
     if not have:
         return out
-    medians: dict[str, dict[str, float]] = {}
+    medians: dict[str, dict[str, float]] = {}  # row -> version -> median
     for r in have:
         assert r.bench is not None
         for b in r.bench.get("benchmarks", []):
@@ -390,7 +405,11 @@ def _bench_section(runs: list[Run], rows_filter: tuple[str, ...]) -> list[str]:
     out += ["", "| Row | " + " | ".join(versions) + " | " + " | ".join(
         f"{v}/{base}" for v in versions[1:]) + " |"]  # fmt: skip
     out.append("|---|" + "---|" * (2 * len(versions) - 1))
-    for name in sorted(medians):
+    compared = [name for name in sorted(medians) if len(medians[name]) >= 2]
+    if not compared:
+        out.append("")
+        out.append("No row was measured on two versions or more.")
+    for name in compared:
         m = medians[name]
         vals = [m.get(v, math.nan) for v in versions]
         ratios = [

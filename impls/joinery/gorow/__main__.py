@@ -5,8 +5,8 @@ Go models with the Go checks ``--count`` times (every run must give the same ver
 and evidence), writes the results document and, with ``--leak-report``, goleak's report
 of the seed's ``Buggy()``. It prints the matrix and exits 1 when a verdict differs from
 ``expected-go.toml`` or a Go step fails. Without a Go toolchain or Debian's Go sources
-it prints why the row is skipped, writes that into the document, and exits 0 (2 with
-``--require``).
+it prints why the row is skipped, writes that line to ``<out>.skipped`` (the site shows
+it) instead of a document, and exits 0 (2 with ``--require``).
 """
 
 from __future__ import annotations
@@ -80,14 +80,16 @@ def _run(args: argparse.Namespace) -> int:
     table, declared = load_expected(EXPECTED), expected_models(EXPECTED)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    skipped = out.with_suffix(".skipped")
     try:
         tc = find_toolchain(ROOT / "build" / "go")
     except Unavailable as exc:
         reason = f"Go row skipped: {exc}"
         print(reason, flush=True)
-        doc = document([], catalogue, table, declared, {}, {}, skipped=reason)
-        out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        out.unlink(missing_ok=True)
+        skipped.write_text(reason + "\n", encoding="utf-8")
         return 2 if args.require else 0
+    skipped.unlink(missing_ok=True)
     try:
         lines, environment = _judge(
             tc, args.count, Path(args.leak_report) if args.leak_report else None
@@ -97,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     variants = {v.label: v.x_sync for v in tc.variants}
-    doc = document(cells, catalogue, table, declared, environment, variants)
+    doc = document(cells, catalogue, table, declared, tc.version, environment, variants)
     out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"results: {out}")
     print(render_matrix(doc["results"], list(doc["properties"])))

@@ -1,9 +1,11 @@
-"""The one place Go verdicts become a results document (the Python suite's format).
+"""The one place Go verdicts become a results document.
 
 The Go checks write one JSON line per (model, property, run): ``model``, ``property``,
 ``verdict``, ``summary``, ``evidence``. This module checks them (every property of the
-catalogue, the same verdict and evidence on every run) and shapes the document; a
-change of the results schema is a change here only.
+catalogue, the same verdict and evidence on every run) and shapes the document in the
+results format ``joinery.conformance/2`` (the suite-registry's schema: ``interpreter``,
+model ``kind``, ``assisted``, no keys beyond the schema's); a change of the results
+schema is a change here only.
 """
 
 from __future__ import annotations
@@ -16,14 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from joinery.conformance._suite import (
-    SCHEMA,
-    Expectation,
-    Property,
-    expectation_for,
-)
+from joinery.conformance._suite import Expectation, Property, expectation_for
 from joinery.conformance._verdict import VERDICTS
 
+SCHEMA = "joinery.conformance/2"
 BACKEND = "go"
 GO_SOURCE = "impls/go/src/joinery"
 
@@ -36,7 +34,7 @@ CARDS: Mapping[str, Mapping[str, Any]] = {
             "aggregator that joins every error. Compiled offline in GOPATH mode; judged "
             "by the suite's checks written in Go on testing/synctest's virtual clock."
         ),
-        "control": False,
+        "kind": "reference",
         "module": "joinery/solutions",
         "source": f"{GO_SOURCE}/solutions",
     },
@@ -47,7 +45,7 @@ CARDS: Mapping[str, Mapping[str, Any]] = {
             "Wait before Go, an unstoppable flusher, a channel aggregator that keeps the "
             "first error). The suite must catch every one."
         ),
-        "control": True,
+        "kind": "control",
         "module": "joinery/seedgiven",
         "source": f"{GO_SOURCE}/seedgiven",
     },
@@ -127,9 +125,9 @@ def document(
     catalogue: Mapping[str, Property],
     table: dict[tuple[str, str, str], Expectation],
     declared: set[str],
+    go_version: str,
     environment: dict[str, Any],
     variants: Mapping[str, str],
-    skipped: str | None = None,
 ) -> dict[str, Any]:
     """The results document of the Go row.
 
@@ -138,9 +136,9 @@ def document(
         catalogue: the property catalogue.
         table: the declared verdicts (``expected-go.toml``).
         declared: the models that table speaks for.
-        environment: Go, x/sync and goleak versions, the determinism check.
+        go_version: ``go1.27.3``: the interpreter of every cell.
+        environment: x/sync and goleak versions, the determinism check.
         variants: model name -> the x/sync it was built against.
-        skipped: why the Go row did not run (then ``cells`` is empty).
     """
     results = []
     for c in cells:
@@ -156,6 +154,7 @@ def document(
                 "reason": None if exp is None else exp.reason,
                 "matches": matches,
                 "summary": c["summary"],
+                "assisted": None,
                 "evidence": c["evidence"],
             }
         )
@@ -170,16 +169,18 @@ def document(
         models[name] = {
             **card,
             "backends": [BACKEND],
-            "language": "go",
             "unsupported": UNSUPPORTED.get(base, {}),
+            "assisted": {},
         }
     totals: dict[str, int] = {"cells": len(results)}
     for v in VERDICTS:
         totals[v] = sum(r["verdict"] == v for r in results)
+    totals["assisted"] = 0
     totals["mismatches"] = sum(not r["matches"] for r in results)
-    doc: dict[str, Any] = {
+    return {
         "schema": SCHEMA,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "interpreter": {"implementation": "go", "version": go_version.removeprefix("go")},
         "environment": {
             "platform": platform.platform(),
             "machine": platform.machine(),
@@ -200,6 +201,3 @@ def document(
         "results": results,
         "totals": totals,
     }
-    if skipped is not None:
-        doc["skipped"] = skipped
-    return doc

@@ -57,10 +57,21 @@ def test_errgroup_cause_differs_between_x_sync_versions(go_run: tuple[int, Path,
         assert "context canceled" in cause[model]["summary"]
 
 
-def test_evidence_holds_no_absolute_path(go_run: tuple[int, Path, Path]) -> None:
+def test_no_absolute_path_in_results_or_report(go_run: tuple[int, Path, Path]) -> None:
+    _, out, leak = go_run
+    assert str(ROOT) not in out.read_text(encoding="utf-8")
+    assert str(ROOT) not in leak.read_text(encoding="utf-8")
+    assert "impls/go/src/joinery/buggy/buggy.go" in leak.read_text(encoding="utf-8")
+
+
+def test_model_cards_come_from_the_go_code(go_run: tuple[int, Path, Path]) -> None:
     _, out, _ = go_run
-    text = out.read_text(encoding="utf-8")
-    assert str(ROOT) not in text
+    models = json.loads(out.read_text(encoding="utf-8"))["models"]
+    assert models["seed_given"]["kind"] == "control"
+    assert models["errgroup"]["kind"] == "reference"
+    assert "run_scope" in models["seed_given"]["unsupported"]
+    for card in models.values():
+        assert (ROOT / card["source"]).is_dir()
 
 
 def test_goleak_reports_buggy(go_run: tuple[int, Path, Path]) -> None:
@@ -103,4 +114,7 @@ def test_load_lines_names_a_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "v.jsonl"
     path.write_text('{"model": "m"}\n', encoding="utf-8")
     with pytest.raises(BadOutput, match=r"v.jsonl:1: no 'property'"):
+        load_lines(path)
+    path.write_text('{"model": "m", "card": {"title": "t"}}\n', encoding="utf-8")
+    with pytest.raises(BadOutput, match=r"v.jsonl:1: the card of 'm' lacks"):
         load_lines(path)

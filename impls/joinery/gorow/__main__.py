@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,10 +40,13 @@ def _go(tc: Toolchain, variant: Variant, *args: str, env: dict[str, str] | None 
         )
 
 
-def _judge(tc: Toolchain, count: int, leak_report: Path | None) -> tuple[list[Any], dict[str, Any]]:
+def _judge(
+    tc: Toolchain, count: int, leak_report: Path | None
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     first = tc.variants[0]
     _go(tc, first, "vet", "joinery/...")
     lines: list[dict[str, Any]] = []
+    cards: dict[str, dict[str, Any]] = {}
     for variant in tc.variants:
         env = {}
         if leak_report is not None and variant is first:
@@ -66,13 +70,18 @@ def _judge(tc: Toolchain, count: int, leak_report: Path | None) -> tuple[list[An
             "joinery/conformance",
             env=env,
         )
-        lines += load_lines(jsonl)
+        more_cards, more_lines = load_lines(jsonl)
+        cards.update(more_cards)
+        lines += more_lines
     environment = {
         "packages": tc.packages,
         "x_sync": {v.label: v.x_sync for v in tc.variants},
         "determinism": {"runs": count, "identical": True},
     }
-    return lines, environment
+    if leak_report is not None:  # the report names our files relative to the repository
+        text = leak_report.read_text(encoding="utf-8")
+        leak_report.write_text(text.replace(f"{ROOT}{os.sep}", ""), encoding="utf-8")
+    return cards, lines, environment
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -91,15 +100,15 @@ def _run(args: argparse.Namespace) -> int:
         return 2 if args.require else 0
     skipped.unlink(missing_ok=True)
     try:
-        lines, environment = _judge(
+        cards, lines, environment = _judge(
             tc, args.count, Path(args.leak_report) if args.leak_report else None
         )
         cells = collapse(lines, catalogue, args.count)
+        variants = {v.label: v.x_sync for v in tc.variants}
+        doc = document(cards, cells, catalogue, table, declared, tc.version, environment, variants)
     except (StepFailed, BadOutput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    variants = {v.label: v.x_sync for v in tc.variants}
-    doc = document(cells, catalogue, table, declared, tc.version, environment, variants)
     out.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"results: {out}")
     print(render_matrix(doc["results"], list(doc["properties"])))

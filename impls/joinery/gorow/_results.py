@@ -1,8 +1,9 @@
 """The one place Go verdicts become a results document.
 
-The Go checks write one JSON line per (model, property, run): ``model``, ``property``,
-``verdict``, ``summary``, ``evidence``. This module checks them (every property of the
-catalogue, the same verdict and evidence on every run) and shapes the document in the
+The Go checks write, per run, one JSON line with each model's ``card`` and one per
+(model, property): ``model``, ``property``, ``verdict``, ``summary``, ``evidence``.
+This module checks them (every property of the catalogue, the same verdict and
+evidence on every run) and shapes the document in the
 results format ``joinery.conformance/2`` (the suite-registry's schema: ``interpreter``,
 model ``kind``, ``assisted``, no keys beyond the schema's); a change of the results
 schema is a change here only.
@@ -23,67 +24,47 @@ from joinery.conformance._verdict import VERDICTS
 
 SCHEMA = "joinery.conformance/2"
 BACKEND = "go"
-GO_SOURCE = "impls/go/src/joinery"
+MAIN_VARIANT = "errgroup"
+"""The errgroup build judged first (Go's own x/sync when present); others are named
+``errgroup-<x/sync version>``."""
 
-CARDS: Mapping[str, Mapping[str, Any]] = {
-    "errgroup": {
-        "title": "Go errgroup (our solutions)",
-        "summary": (
-            "Our Go answers to Tasks 1-9 on golang.org/x/sync/errgroup: WithContext fan-out, "
-            "a Scope wrapper, SetLimit, TryGo, context.Cause, a joinable flusher, an "
-            "aggregator that joins every error. Compiled offline in GOPATH mode; judged "
-            "by the suite's checks written in Go on testing/synctest's virtual clock."
-        ),
-        "kind": "reference",
-        "module": "joinery/solutions",
-        "source": f"{GO_SOURCE}/solutions",
-    },
-    "seed_given": {
-        "title": "the seed's given programs (control)",
-        "summary": (
-            "The control: the seed's given Go programs, bugs included (sleep-and-hope, "
-            "Wait before Go, an unstoppable flusher, a channel aggregator that keeps the "
-            "first error). The suite must catch every one."
-        ),
-        "kind": "control",
-        "module": "joinery/seedgiven",
-        "source": f"{GO_SOURCE}/seedgiven",
-    },
-}
-"""The cards of the Go models; a model built against another x/sync (``errgroup-0.1.0``)
-shares the errgroup card with its own title."""
-
-NO_PROGRAM = "the seed gives no broken program for this task, only a reference solution"
-UNSUPPORTED = {
-    "seed_given": {
-        s: NO_PROGRAM for s in ("run_scope", "fetch_all", "run_shedded", "cause_of_cancel")
-    },
-}
+REQUIRED_CARD = ("title", "summary", "kind", "module", "source", "unsupported")
 
 
 class BadOutput(Exception):
     """The Go checks' output is incomplete, malformed or differs between runs."""
 
 
-def load_lines(path: Path) -> list[dict[str, Any]]:
-    """The JSON lines the Go checks wrote (one per model, property and run)."""
+def load_lines(path: Path) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The model cards and the verdict lines the Go checks wrote (one per run each).
+
+    Raises:
+        BadOutput: the file is missing, a line is not JSON or lacks a field.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
         raise BadOutput(f"{path}: the Go checks wrote no results") from exc
+    cards: dict[str, dict[str, Any]] = {}
     lines = []
     for n, line in enumerate(text.splitlines(), 1):
         try:
             entry = json.loads(line)
         except json.JSONDecodeError as exc:
             raise BadOutput(f"{path}:{n}: not JSON ({exc})") from exc
+        if "card" in entry:
+            missing = [k for k in REQUIRED_CARD if k not in entry["card"]]
+            if missing:
+                raise BadOutput(f"{path}:{n}: the card of {entry.get('model')!r} lacks {missing}")
+            cards[entry["model"]] = entry["card"]
+            continue
         for key in ("model", "property", "verdict", "summary", "evidence"):
             if key not in entry:
                 raise BadOutput(f"{path}:{n}: no {key!r}")
         if entry["verdict"] not in VERDICTS:
             raise BadOutput(f"{path}:{n}: verdict {entry['verdict']!r}")
         lines.append(entry)
-    return lines
+    return cards, lines
 
 
 def collapse(
@@ -121,6 +102,7 @@ def collapse(
 
 
 def document(
+    cards: dict[str, dict[str, Any]],
     cells: list[dict[str, Any]],
     catalogue: Mapping[str, Property],
     table: dict[tuple[str, str, str], Expectation],
@@ -132,6 +114,7 @@ def document(
     """The results document of the Go row.
 
     Args:
+        cards: model name -> its card as the Go code describes it.
         cells: one collapsed entry per (model, property).
         catalogue: the property catalogue.
         table: the declared verdicts (``expected-go.toml``).
@@ -160,18 +143,14 @@ def document(
         )
     models: dict[str, Any] = {}
     for name in dict.fromkeys(c["model"] for c in cells):
-        base = "seed_given" if name == "seed_given" else "errgroup"
-        card = dict(CARDS[base])
-        if name != base:
-            card["title"] = f"Go errgroup on {variants.get(name, name)}"
+        if name not in cards:
+            raise BadOutput(f"the Go checks judged {name!r} but gave no card for it")
+        card = {k: cards[name][k] for k in REQUIRED_CARD}
         if name in variants:
             card["summary"] = f"{card['summary']} Built against {variants[name]}."
-        models[name] = {
-            **card,
-            "backends": [BACKEND],
-            "unsupported": UNSUPPORTED.get(base, {}),
-            "assisted": {},
-        }
+            if name != MAIN_VARIANT:  # the same code on another x/sync: say which
+                card["title"] = f"{card['title']} on x/sync {name.rsplit('-', 1)[-1]}"
+        models[name] = {**card, "backends": [BACKEND], "assisted": {}}
     totals: dict[str, int] = {"cells": len(results)}
     for v in VERDICTS:
         totals[v] = sum(r["verdict"] == v for r in results)

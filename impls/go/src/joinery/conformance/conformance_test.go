@@ -9,8 +9,9 @@ import (
 	"testing/synctest"
 )
 
-// TestConformance judges every selected model by every property and appends one JSON
-// line per verdict to $JOINERY_GO_RESULTS (when set). A verdict is not a test
+// TestConformance judges every selected model by every property and appends to
+// $JOINERY_GO_RESULTS (when set) one JSON line with each model's card, then one per
+// verdict. A verdict is not a test
 // failure: the seed's given programs are meant to fail, and the declared table is
 // compared by python -m joinery.gorow. The test fails only when a check itself breaks
 // (a panic, a deadlocked bubble).
@@ -40,6 +41,15 @@ func TestConformance(t *testing.T) {
 		label := m.Name
 		if l := os.Getenv("JOINERY_GO_LABEL"); l != "" && m == Errgroup {
 			label = l
+		}
+		if out != nil {
+			line, err := json.Marshal(map[string]any{"model": label, "card": m.Card()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := out.Write(append(line, '\n')); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for _, c := range Checks {
 			t.Run(label+"/"+c.ID, func(t *testing.T) {

@@ -20,7 +20,8 @@ type Model struct {
 	Name        string
 	Title       string
 	Summary     string
-	Control     bool
+	Kind        string            // "reference", or "control" for a program meant to fail
+	Module      string            // the import path of the package the scenarios live in
 	Source      string            // the package directory, relative to the repository
 	Unsupported map[string]string // scenario -> why the model cannot express it
 
@@ -38,10 +39,13 @@ type Model struct {
 // Errgroup is joinery's own solutions on golang.org/x/sync/errgroup.
 var Errgroup = &Model{
 	Name:  "errgroup",
-	Title: "Go errgroup (our solutions)",
+	Title: "errgroup (our solutions)",
 	Summary: "Our Go answers to Tasks 1-9 on golang.org/x/sync/errgroup: WithContext " +
 		"fan-out, a Scope wrapper, SetLimit, TryGo, context.Cause, a joinable flusher, " +
-		"an aggregator that joins every error. Compiled offline in GOPATH mode.",
+		"an aggregator that joins every error. Compiled offline in GOPATH mode; judged " +
+		"by the suite's checks written in Go on testing/synctest's virtual clock.",
+	Kind:        "reference",
+	Module:      "joinery/solutions",
 	Source:      "impls/go/src/joinery/solutions",
 	Unsupported: map[string]string{},
 
@@ -69,8 +73,9 @@ var SeedGiven = &Model{
 	Summary: "The control: the seed's given Go programs, bugs included (sleep-and-hope, " +
 		"Wait before Go, an unstoppable flusher, a channel aggregator that keeps the " +
 		"first error). The suite must catch every one.",
-	Control: true,
-	Source:  "impls/go/src/joinery/seedgiven",
+	Kind:   "control",
+	Module: "joinery/seedgiven",
+	Source: "impls/go/src/joinery/seedgiven",
 	Unsupported: map[string]string{
 		"run_scope":       noProgram,
 		"fetch_all":       noProgram,
@@ -93,6 +98,14 @@ var SeedGiven = &Model{
 type unstoppable struct{}
 
 func (unstoppable) Stop() error { return nil }
+
+// Card is the model's card in the results format.
+func (m *Model) Card() map[string]any {
+	return map[string]any{
+		"title": m.Title, "summary": m.Summary, "kind": m.Kind, "module": m.Module,
+		"source": m.Source, "unsupported": m.Unsupported,
+	}
+}
 
 // Models is every Go model, by name.
 var Models = map[string]*Model{Errgroup.Name: Errgroup, SeedGiven.Name: SeedGiven}

@@ -95,6 +95,7 @@ def main_job() -> None:
         BUILD / "results" / "conformance-go.json",
         "--leak-report",
         BUILD / "reports" / "leaks" / "leak_buggy_go.txt",
+        "--race",
     )
     _run(PY, "-m", "benchmarks", "quick")  # build/bench/quick.json -> build/reports/bench/
     # The site last: it reads everything above and fails if any of it is missing.

@@ -1,8 +1,8 @@
 """Command line: ``python -m joinery.gorow run --out build/results/conformance-go.json``.
 
-``run`` vets the Go code, runs its tests (goleak on every solution test), judges the
-Go models with the Go checks ``--count`` times (every run must give the same verdicts
-and evidence), writes the results document and, with ``--leak-report``, goleak's report
+``run`` vets the Go code, runs its tests (goleak on every solution test; with ``--race``
+also under the race detector), judges the Go models with the Go checks ``--count``
+times (every run must give the same verdicts and evidence), writes the results document and, with ``--leak-report``, goleak's report
 of the seed's ``Buggy()``. It prints the matrix and exits 1 when a verdict differs from
 ``expected-go.toml`` or a Go step fails. Without a Go toolchain or Debian's Go sources
 it prints why the row is skipped, writes that line to ``<out>.skipped`` (the site shows
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,10 +42,26 @@ def _go(tc: Toolchain, variant: Variant, *args: str, env: dict[str, str] | None 
 
 
 def _judge(
-    tc: Toolchain, count: int, leak_report: Path | None
+    tc: Toolchain, count: int, leak_report: Path | None, race: bool
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     first = tc.variants[0]
     _go(tc, first, "vet", "joinery/...")
+    if race and shutil.which("gcc"):
+        # The seed: "run every solution under go test -race". Slow to build the first
+        # time (a race-instrumented runtime), so the test command leaves it out.
+        env = {"CGO_ENABLED": "1"}
+        _go(
+            tc,
+            first,
+            "test",
+            "-race",
+            "-count=1",
+            "joinery/solutions",
+            "joinery/conformance",
+            env=env,
+        )
+    elif race:
+        print("note: go test -race skipped: it needs a C compiler (gcc) for cgo", flush=True)
     lines: list[dict[str, Any]] = []
     cards: dict[str, dict[str, Any]] = {}
     for variant in tc.variants:
@@ -100,9 +117,8 @@ def _run(args: argparse.Namespace) -> int:
         return 2 if args.require else 0
     skipped.unlink(missing_ok=True)
     try:
-        cards, lines, environment = _judge(
-            tc, args.count, Path(args.leak_report) if args.leak_report else None
-        )
+        leak = Path(args.leak_report) if args.leak_report else None
+        cards, lines, environment = _judge(tc, args.count, leak, args.race)
         cells = collapse(lines, catalogue, args.count)
         variants = {v.label: v.x_sync for v in tc.variants}
         doc = document(cards, cells, catalogue, table, declared, tc.version, environment, variants)
@@ -136,6 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--count", type=int, default=20, help="runs of every check (default 20)")
     run.add_argument("--leak-report", help="write goleak's report of Buggy() here")
     run.add_argument("--require", action="store_true", help="exit 2 when Go is unavailable")
+    run.add_argument("--race", action="store_true", help="also run the Go tests under -race")
     run.set_defaults(func=_run)
     args = parser.parse_args(argv)
     if getattr(args, "count", 1) < 1:

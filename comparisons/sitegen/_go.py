@@ -54,8 +54,15 @@ def merge_go(conf: Conformance, results_dir: Path) -> Conformance:
         if name in models:  # the same model in Go: one more backend
             models[name]["backends"] = [*models[name]["backends"], "go"]
         else:
-            models[name] = {**go_card, "backends": ["go"], "control": card["kind"] == "control"}
-            models[name]["language"] = "go"
+            models[name] = {
+                **go_card,
+                "backends": ["go"],
+                "kind": card["kind"],
+                "module": card.get("module"),
+                "assisted": card.get("assisted", {}),
+                "control": card["kind"] == "control",  # what results format /1 called it
+                "language": "go",
+            }
         models[name]["go"] = go_card
     doc = {**conf.doc, "models": models, "results": [*conf.results, *go_results]}
     doc["go_environment"] = {**go.get("environment", {}), "interpreter": go.get("interpreter")}

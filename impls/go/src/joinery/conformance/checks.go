@@ -155,6 +155,8 @@ func requireNotHung(c *Case, out fakes.Outcome) {
 func dashboard(m *Model, lab *fakes.Lab, scripts map[string]fakes.Script, cancelAfter time.Duration) fakes.Outcome {
 	svc := lab.Service("api", scripts, nil)
 	ctx, cancel := context.WithCancel(context.Background())
+	// As a Go caller does (defer cancel()): a fetch the call left running sees its
+	// context cancelled once the call returned, and the journal shows it ending then.
 	defer cancel()
 	if cancelAfter > 0 {
 		time.AfterFunc(cancelAfter, cancel)

@@ -17,10 +17,12 @@ func FetchAll(ctx context.Context, fetch scenario.Fetch, urls []string, limit in
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(limit) // Go blocks while limit goroutines are running
 	results := make([]string, len(urls))
+	launched := 0
 	for i, u := range urls {
 		if gctx.Err() != nil {
 			break
 		}
+		launched++
 		g.Go(func() (err error) {
 			results[i], err = fetch(gctx, u) // each goroutine owns one index
 			return
@@ -29,8 +31,8 @@ func FetchAll(ctx context.Context, fetch scenario.Fetch, urls []string, limit in
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil { // cancelled between two launches: not every url ran
-		return nil, err
+	if launched < len(urls) { // ctx ended between two launches: some urls never ran
+		return nil, ctx.Err()
 	}
 	return results, nil
 }

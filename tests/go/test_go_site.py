@@ -17,6 +17,7 @@ from comparisons.sitegen._go import (
     is_go_only,
     merge_go,
 )
+from comparisons.sitegen._render import aggregator_lines, code_tabs
 from comparisons.sitegen._tasks import TASKS
 
 SOLUTIONS = GO_SOURCES / "src" / "joinery" / "solutions"
@@ -84,3 +85,42 @@ def test_merge_without_go(tmp_path: Path) -> None:
     (tmp_path / GO_RESULTS).write_text("{", encoding="utf-8")
     with pytest.raises(MissingData, match="not a Go results document"):
         merge_go(conf, tmp_path)
+
+
+def _go_only_conf(tmp_path: Path) -> Conformance:
+    conf = Conformance(
+        tmp_path / "conformance.json", {"models": {}, "properties": {}, "results": []}
+    )
+    go = {
+        "models": {
+            "seed_given": {
+                "title": "the seed's given programs (control)",
+                "summary": "s",
+                "kind": "control",
+                "source": "impls/go/src/joinery/seedgiven",
+                "unsupported": {"run_scope": "no broken program"},
+            },
+            "errgroup": {
+                "title": "errgroup (our solutions)",
+                "summary": "s",
+                "kind": "reference",
+                "source": "impls/go/src/joinery/solutions",
+                "unsupported": {},
+            },
+        },
+        "results": [],
+    }
+    (tmp_path / GO_RESULTS).write_text(json.dumps(go), encoding="utf-8")
+    return merge_go(conf, tmp_path)
+
+
+def test_code_tabs_show_the_go_files(tmp_path: Path) -> None:
+    conf = _go_only_conf(tmp_path)
+    tabs = code_tabs(conf, ["run_scope"])
+    assert '=== "Go · errgroup (our solutions)"' in tabs
+    assert "```go" in tabs and "func Run(ctx context.Context" in tabs
+    assert 'title="impls/go/src/joinery/solutions/t2_scope.go:' in tabs
+    assert "Unsupported: seed_given (Go) cannot express `run_scope`" in tabs
+    t6 = code_tabs(conf, ["wait_then_spawn", "spawn_then_wait"])
+    assert t6.count("func RunBad(") == 2 and t6.count("func RunGood(") == 2
+    assert "| Go · errgroup (our solutions) | " in aggregator_lines(conf, "tasks/t9.md")

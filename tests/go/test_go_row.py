@@ -17,6 +17,10 @@ from joinery.gorow.__main__ import main
 from joinery.gorow._results import BadOutput, collapse, load_lines
 from joinery.gorow._toolchain import ROOT
 
+# The first run compiles the Go packages (and x/sync, goleak) into build/go/cache:
+# about 25 s of CPU, over 90 s of wall time on two busy shared cores. Warm: ~10 s.
+pytestmark = pytest.mark.timeout(600)
+
 
 @pytest.fixture(scope="module")
 def go_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path, Path]:

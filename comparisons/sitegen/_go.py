@@ -50,7 +50,7 @@ def merge_go(conf: Conformance, results_dir: Path) -> Conformance:
                           f"{GO_PRODUCER}") from exc  # fmt: skip
     models = {name: dict(card) for name, card in conf.models.items()}
     for name, card in go_models.items():
-        go_card = {k: card[k] for k in ("title", "summary", "source", "unsupported")}
+        go_card = {k: card[k] for k in ("title", "summary", "source", "unsupported", "kind")}
         if name in models:  # the same model in Go: one more backend
             models[name]["backends"] = [*models[name]["backends"], "go"]
         else:
@@ -60,7 +60,8 @@ def merge_go(conf: Conformance, results_dir: Path) -> Conformance:
                 "kind": card["kind"],
                 "module": card.get("module"),
                 "assisted": card.get("assisted", {}),
-                "control": card["kind"] == "control",  # what results format /1 called it
+                # What results format /1 calls it: meant to fail (controls and mutants).
+                "control": card["kind"] in ("control", "mutant"),
                 "language": "go",
             }
         models[name]["go"] = go_card
@@ -128,12 +129,15 @@ def go_blocks(source: Path, scenario: str) -> list[GoBlock]:
 
 
 def go_sources(conf: Conformance) -> list[tuple[str, Mapping[str, Any]]]:
-    """(model, its Go card) of every model with Go code, each source shown once."""
+    """(model, its Go card) of every model with Go code to show, each source once.
+
+    The deliberately broken programs are left out, as the Python tabs leave them out.
+    """
     seen: set[str] = set()
     out = []
     for model, card in conf.models.items():
         go = card.get("go")
-        if go and go["source"] not in seen:
+        if go and go.get("kind") != "mutant" and go["source"] not in seen:
             seen.add(go["source"])
             out.append((model, go))
     return out

@@ -14,6 +14,7 @@ from comparisons.sitegen._go import (
     GO_SKIPPED,
     count_go_lines,
     go_blocks,
+    go_sources,
     is_go_only,
     merge_go,
 )
@@ -59,7 +60,8 @@ def test_merge_adds_go_backends_and_models(tmp_path: Path) -> None:
     go = {
         "models": {
             "seed_given": {**card, "kind": "control"},
-            "errgroup": {**card, "kind": "reference"},
+            "errgroup": {**card, "kind": "reference", "source": "impls/go/solutions"},
+            "broken_detached": {**card, "kind": "mutant", "source": "impls/go/broken"},
         },
         "results": [
             {"model": "seed_given", "backend": "go", "property": "join"},
@@ -75,6 +77,8 @@ def test_merge_adds_go_backends_and_models(tmp_path: Path) -> None:
     assert merged.models["errgroup"]["control"] is False
     assert merged.cell("errgroup", "join", "go") is not None
     assert len(merged.results) == 3
+    assert merged.models["broken_detached"]["control"] is True
+    assert [m for m, _ in go_sources(merged)] == ["seed_given", "errgroup"]
 
 
 def test_merge_without_go(tmp_path: Path) -> None:

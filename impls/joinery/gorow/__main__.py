@@ -2,11 +2,12 @@
 
 ``run`` vets the Go code, runs its tests (goleak on every solution test; with ``--race``
 also under the race detector), judges the Go models with the Go checks ``--count``
-times (every run must give the same verdicts and evidence), writes the results document and, with ``--leak-report``, goleak's report
-of the seed's ``Buggy()``. It prints the matrix and exits 1 when a verdict differs from
-``expected-go.toml`` or a Go step fails. Without a Go toolchain or Debian's Go sources
-it prints why the row is skipped, writes that line to ``<out>.skipped`` (the site shows
-it) instead of a document, and exits 0 (2 with ``--require``).
+times (every run must give the same verdicts and evidence), writes the results
+document and, with ``--leak-report``, goleak's report of the seed's ``Buggy()``. It
+prints the matrix and exits 1 when a verdict differs from ``expected-go.toml`` or a Go
+step fails. Without a Go toolchain or Debian's Go sources it prints why the row is
+skipped, writes that line to ``<out>.skipped`` (the site shows it) instead of a
+document, and exits 0 (2 with ``--require``).
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def _judge(
         _go(tc, variant, "test", "-count=1", "joinery/solutions", "joinery/buggy", env=env)
         jsonl = tc.build / f"verdicts-{variant.label}.jsonl"
         jsonl.unlink(missing_ok=True)
-        models = "errgroup,seed_given" if variant is first else "errgroup"
+        # Every Go model on the first build; on another x/sync only the solutions.
+        models = "" if variant is first else "errgroup"
         env = {
             "JOINERY_GO_RESULTS": str(jsonl),
             "JOINERY_GO_MODELS": models,

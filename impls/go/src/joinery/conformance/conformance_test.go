@@ -19,7 +19,7 @@ import (
 // $JOINERY_GO_MODELS picks models (comma-separated; default all); $JOINERY_GO_LABEL
 // renames the errgroup model in the output (the x/sync version it was built against).
 func TestConformance(t *testing.T) {
-	names := []string{Errgroup.Name, SeedGiven.Name}
+	names := Order
 	if env := os.Getenv("JOINERY_GO_MODELS"); env != "" {
 		names = strings.Split(env, ",")
 	}

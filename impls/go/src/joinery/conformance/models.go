@@ -9,6 +9,7 @@ import (
 	"context"
 	"time"
 
+	"joinery/broken"
 	"joinery/scenario"
 	"joinery/seedgiven"
 	"joinery/solutions"
@@ -107,5 +108,35 @@ func (m *Model) Card() map[string]any {
 	}
 }
 
-// Models is every Go model, by name.
-var Models = map[string]*Model{Errgroup.Name: Errgroup, SeedGiven.Name: SeedGiven}
+// mutant is the errgroup model with one scenario replaced by a broken program.
+func mutant(name, mistake string, change func(m *Model)) *Model {
+	m := *Errgroup
+	m.Name, m.Kind, m.Module, m.Source = name, "mutant", "joinery/broken", "impls/go/src/joinery/broken"
+	m.Title = name + " (Go)"
+	m.Summary = "A deliberately broken copy of the errgroup solutions: " + mistake + "."
+	change(&m)
+	return &m
+}
+
+// Mutants prove that the Go checks the controls cannot fail can fail.
+var Mutants = []*Model{
+	mutant("broken_unbounded", "fetch_all forgets SetLimit", func(m *Model) { m.FetchAll = broken.FetchAllUnbounded }),
+	mutant("broken_unordered", "fetch_all returns results in completion order", func(m *Model) { m.FetchAll = broken.FetchAllUnordered }),
+	mutant("broken_shed_overrun", "run_shedded runs the jobs it reports as dropped", func(m *Model) { m.RunShedded = broken.RunSheddedOverrun }),
+	mutant("broken_no_traceback", "the scope drops a child panic's stack", func(m *Model) { m.RunScope = broken.RunScopeNoStack }),
+	mutant("broken_body_waits", "the scope lets the children finish when the body fails (the seed's reference Run)", func(m *Model) { m.RunScope = broken.RunScopeBodyWaits }),
+	mutant("broken_detached", "the scope gives children a context nobody cancels", func(m *Model) { m.RunScope = broken.RunScopeDetached }),
+}
+
+// Models is every Go model, by name; Order is the order they are judged in.
+var (
+	Models = map[string]*Model{}
+	Order  []string
+)
+
+func init() {
+	for _, m := range append([]*Model{Errgroup, SeedGiven}, Mutants...) {
+		Models[m.Name] = m
+		Order = append(Order, m.Name)
+	}
+}

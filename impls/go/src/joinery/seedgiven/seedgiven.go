@@ -21,7 +21,7 @@ import (
 // scenario: load_dashboard
 func LoadDashboard(ctx context.Context, api scenario.DashboardAPI, userID string) (scenario.Dashboard, error) {
 	var (
-		mu                 sync.Mutex // only so that `go test -race` reports the design, not the data race
+		mu                 sync.Mutex // not in the given code: without it -race stops at the data race
 		user, posts, stats any
 		err1, err2, err3   error
 	)

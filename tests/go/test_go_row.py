@@ -125,3 +125,25 @@ def test_load_lines_names_a_bad_line(tmp_path: Path) -> None:
     path.write_text('{"model": "m", "card": {"title": "t"}}\n', encoding="utf-8")
     with pytest.raises(BadOutput, match=r"v.jsonl:1: the card of 'm' lacks"):
         load_lines(path)
+
+
+def test_document_has_exactly_the_keys_of_results_format_2(go_run: tuple[int, Path, Path]) -> None:
+    # joinery.conformance/2 allows no keys beyond its own (additionalProperties: false).
+    _, out, _ = go_run
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert set(doc) == {
+        "schema", "generated", "interpreter", "environment", "models", "properties",
+        "results", "totals",
+    }  # fmt: skip
+    assert set(doc["interpreter"]) == {"implementation", "version"}
+    card_keys = {"title", "kind", "backends", "summary", "module", "source", "unsupported"}
+    for card in doc["models"].values():
+        assert set(card) == card_keys | {"assisted"}
+        assert card["kind"] in ("reference", "control", "mutant")
+    result_keys = {"model", "backend", "property", "verdict", "expected", "reason", "matches"}
+    for r in doc["results"]:
+        assert set(r) == result_keys | {"summary", "assisted", "evidence"}
+        assert r["summary"] and r["matches"] == (r["expected"] in (None, r["verdict"]))
+    assert set(doc["totals"]) == {
+        "cells", "pass", "fail", "unsupported", "assisted", "mismatches",
+    }  # fmt: skip

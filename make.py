@@ -255,12 +255,42 @@ def ensure_browser() -> None:
     _run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", env=env)
 
 
+def ensure_go_sources() -> None:
+    """Install Debian's x/sync and goleak sources for the Go row, if missing and root."""
+    packages = {
+        "golang-golang-x-sync-dev": "/usr/share/gocode/src/golang.org/x/sync",
+        "golang-uber-goleak-dev": "/usr/share/gocode/src/go.uber.org/goleak",
+    }
+    missing = [pkg for pkg, path in packages.items() if not Path(path).is_dir()]
+    if not missing:
+        return
+    if os.name != "posix" or os.geteuid() != 0 or not shutil.which("apt-get"):
+        print(f"note: no {', '.join(missing)} and no root apt-get; the Go row will be skipped")
+        return
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    _run("apt-get", "update", "-qq", env=env)
+    _run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=env)
+
+
 def main_job() -> None:
     """Conformance suite, quick benchmarks and the site, from fresh results."""
     BUILD.mkdir(exist_ok=True)
     interps = ensure_interpreters()
     conformance_everywhere(interps)  # build/results/conformance{,-cpython-3.X}.json
     _run(PY, ROOT / "comparisons" / "leak_report.py", "--out", BUILD / "reports" / "leaks")
+    # The Go row: errgroup and goleak compiled and judged (a line says so if it is skipped).
+    ensure_go_sources()
+    _run(
+        PY,
+        "-m",
+        "joinery.gorow",
+        "run",
+        "--out",
+        BUILD / "results" / "conformance-go.json",
+        "--leak-report",
+        BUILD / "reports" / "leaks" / "leak_buggy_go.txt",
+        "--race",
+    )
     _run(PY, "-m", "benchmarks", "quick")  # build/bench/quick.json -> build/reports/bench/
     bench_everywhere(interps)  # build/bench/versions/<label>.json: spawn+join, cancel rows
     # The site last: it reads everything above and fails if any of it is missing.
@@ -274,6 +304,7 @@ def main_job() -> None:
 def test_job() -> None:
     """Lint, type-check and run every test."""
     ensure_browser()
+    ensure_go_sources()
     _run(PY, "-m", "ruff", "check", ".")
     _run(PY, "-m", "ruff", "format", "--check", ".")
     _run(PY, "-m", "mypy")

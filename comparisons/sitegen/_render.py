@@ -18,6 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from comparisons.sitegen._data import PRODUCERS, ROOT, Conformance, MissingData, SiteData
+from comparisons.sitegen._go import (
+    count_go_lines,
+    go_blocks,
+    go_sources,
+    is_go_only,
+    source_dir,
+)
 from comparisons.sitegen._source import CodeBlock, count_lines, extract_scenario
 from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID, Task
 
@@ -341,6 +348,8 @@ def code_tabs(conf: Conformance, scenarios: list[str], page: str = "") -> str:
     others = frozenset(scenarios)
     for model in _tab_order(conf):
         card = conf.models[model]
+        if is_go_only(card):
+            continue  # in the Go tabs below
         title = card["title"]
         control = conf.is_control(model) and "control" not in title.lower()
         label = title + (" (control)" if control else "")
@@ -369,7 +378,33 @@ def code_tabs(conf: Conformance, scenarios: list[str], page: str = "") -> str:
         out.append(
             f"    <small>The whole file: [`{path}`]({rel(page, source_page(model))})</small>\n"
         )
+    out += go_code_tabs(conf, scenarios)
     return "\n".join(out)
+
+
+def go_code_tabs(conf: Conformance, scenarios: list[str]) -> list[str]:
+    """The Go tabs of a task: each Go model's declarations marked for ``scenarios``."""
+    out = []
+    for model, card in go_sources(conf):
+        out.append(f'=== "Go · {_inline(card["title"])}"\n')
+        for scenario in scenarios:
+            if len(scenarios) > 1:
+                out.append(f"    `{scenario}`\n")
+            reason = card.get("unsupported", {}).get(scenario)
+            if reason is not None:
+                out.append(
+                    f'    !!! note "Unsupported: {model} (Go) cannot express `{scenario}`"\n\n'
+                    f"        {_inline(reason)}\n"
+                )
+                continue
+            blocks = go_blocks(source_dir(card), scenario)
+            if not blocks:
+                raise MarkerError(f"Go model {model!r}: no declaration marked {scenario!r}")
+            for b in blocks:
+                title = f"{_shown_path(b.path)}:{b.first}-{b.last}"
+                attrs = f'title="{title}" linenums="{b.first}"'
+                out.append(_fence(b.text, "go", attrs, "    ") + "\n")
+    return out
 
 
 def aggregator_lines(conf: Conformance, page: str) -> str:
@@ -384,6 +419,8 @@ def aggregator_lines(conf: Conformance, page: str) -> str:
     ]
     for model in _model_order(conf):
         card = conf.models[model]
+        if is_go_only(card):
+            continue  # a Go row below
         if conf.unsupported_everywhere(model, "check_all") is not None:
             rows.append(f"| {card['title']} | ∅ | ∅ | unsupported | " + " | " * len(props))
             continue
@@ -403,6 +440,18 @@ def aggregator_lines(conf: Conformance, page: str) -> str:
             )
         rows.append(
             f"| {card['title']} | {total} | {code} | {names} | " + " | ".join(verdicts) + " |"
+        )
+    for model, go in go_sources(conf):
+        found = go_blocks(source_dir(go), "check_all")
+        if not found:
+            continue
+        total, code = count_go_lines("\n\n".join(b.text for b in found))
+        verdicts = []
+        for pid in props:
+            cell = conf.cell(model, pid, "go")
+            verdicts.append(verdict_link(conf, page, cell, long=False) if cell else "∅")
+        rows.append(
+            f"| Go · {go['title']} | {total} | {code} | `CheckAll` | " + " | ".join(verdicts) + " |"
         )
     return "\n".join(rows)
 
@@ -489,6 +538,9 @@ def snippet(page: str, args: list[str]) -> str:
 def matrix(conf: Conformance, page: str) -> str:
     """The whole conformance matrix, then every expected non-pass with its reason."""
     out = [_legend(), "", verdict_table(conf, page, list(conf.properties), conf.shown_models())]
+    if conf.doc.get("go_skipped"):
+        note = _inline(conf.doc["go_skipped"])
+        out += ["", f'!!! warning "No Go row in this build"\n\n    {note}']
     out += ["", "## Expected failures and unsupported scenarios", ""]
     for r in conf.results:
         if conf.is_mutant(r["model"]) or r["expected"] == "pass":
@@ -546,6 +598,15 @@ def environment(data: SiteData) -> str:
     for pkg, ver in sorted(env.get("packages", {}).items()):
         rows.append(f"| {pkg} | {_inline(ver)} |")
     rows.append("| Cells | " + ", ".join(f"{k}: {v}" for k, v in totals.items()) + " |")
+    go = doc.get("go_environment")
+    if go:  # the Go row (python -m joinery.gorow)
+        for pkg, ver in sorted(go.get("packages", {}).items()):
+            rows.append(f"| Go row: {pkg} | {_inline(ver)} |")
+        for model, x_sync in sorted(go.get("x_sync", {}).items()):
+            rows.append(f"| Go row: `{model}` built against | {_inline(x_sync)} |")
+        runs = go.get("determinism", {}).get("runs")
+        if runs:
+            rows.append(f"| Go row: determinism | every Go cell identical in {runs} runs |")
     return "\n".join(rows)
 
 
@@ -625,7 +686,15 @@ def leak_reports(data: SiteData) -> str:
     out = []
     for stem, text in data.leaks.reports.items():
         label = stem.removeprefix(prefix) or stem
-        out.append(f'=== "{label}"\n\n' + _fence(text.rstrip("\n"), "text", "", "    ") + "\n")
+        code = ""
+        if label == "go":  # goleak's own report: show the Buggy() it caught, from the file
+            for b in go_blocks(ROOT / "impls" / "go" / "src" / "joinery" / "buggy", "buggy"):
+                title = f"{_shown_path(b.path)}:{b.first}-{b.last}"
+                code += _fence(b.text, "go", f'title="{title}" linenums="{b.first}"', "    ")
+                code += "\n\n"
+        out.append(
+            f'=== "{label}"\n\n' + code + _fence(text.rstrip("\n"), "text", "", "    ") + "\n"
+        )
     # In a .jreport block, long lines wrap (joinery.css): a report is read, not scrolled.
     return '<div class="jreport" markdown>\n\n' + "\n".join(out) + "\n\n</div>"
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from comparisons.sitegen._data import MissingData, SiteData, load_site_data
+from comparisons.sitegen._go import merge_go
 from comparisons.sitegen._render import (
     BENCH_DIR,
     MarkerError,
@@ -48,6 +50,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """Load every input (failing loudly if one is missing) and list the report pages."""
     try:
         data = load_site_data()
+        # The Go row (python -m joinery.gorow) is a second results file beside the first.
+        data = replace(data, conformance=merge_go(data.conformance, data.build / "results"))
     except MissingData as exc:
         raise PluginError(f"joinery site: {exc}") from exc
     _state["data"] = data

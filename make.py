@@ -66,6 +66,7 @@ def main_job() -> None:
     """Conformance suite, quick benchmarks and the site, from fresh results."""
     BUILD.mkdir(exist_ok=True)
     _run(PY, "-m", "joinery.conformance", "run", "--out", BUILD / "results" / "conformance.json")
+    _run(PY, "-m", "joinery.peer", "run", "--out", BUILD / "results" / "peer.json")
     _run(PY, ROOT / "comparisons" / "leak_report.py", "--out", BUILD / "reports" / "leaks")
     _run(PY, "-m", "benchmarks", "quick")  # build/bench/quick.json -> build/reports/bench/
     # The site last: it reads everything above and fails if any of it is missing.

@@ -3,12 +3,18 @@
 Run in a subprocess by :mod:`joinery.peer._run` (``python -m joinery.peer._cpython OUT``):
 the stdlib test module is imported from the running interpreter, its ``taskgroups``
 global is replaced by :class:`~joinery.peer._shim_asyncio.TaskGroupsModule`, and every
-test is run with unittest. Each test's outcome (pass, fail, not_mappable, skip) and a
-one-line detail are written to ``OUT`` as JSON.
+test is run with unittest on a virtual clock: the tests sleep on real timers (0.1 s
+here, 0.15 s there, ordered by the difference), which on a loaded machine reorders
+them; the event loop policy hands IsolatedAsyncioTestCase a
+:class:`~joinery.harness.VirtualClockEventLoop` instead, where time jumps to the next
+timer when the loop is idle: the same order every run, and no waiting. Each test's
+outcome (pass, fail, not_mappable, skip) and a one-line detail are written to ``OUT``
+as JSON.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import sys
@@ -17,6 +23,7 @@ import warnings
 from types import TracebackType
 from typing import Any
 
+from joinery.harness import VirtualClockEventLoop
 from joinery.peer import _record
 from joinery.peer._shim_asyncio import TaskGroupsModule
 
@@ -67,8 +74,14 @@ class _Result(unittest.TestResult):
         self._put(test, "pass", "unexpected success in the suite")
 
 
+class _VirtualClockPolicy(asyncio.DefaultEventLoopPolicy):
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        return VirtualClockEventLoop()
+
+
 def run() -> dict[str, Any]:
     """Import the stdlib module, map its TaskGroup onto joinery.task, and run every test."""
+    asyncio.set_event_loop_policy(_VirtualClockPolicy())
     module = importlib.import_module(MODULE)
     module.taskgroups = TaskGroupsModule()  # type: ignore[attr-defined]
     suite = unittest.defaultTestLoader.loadTestsFromModule(module)
@@ -79,7 +92,12 @@ def run() -> dict[str, Any]:
     teardown = getattr(module, "tearDownModule", None)
     if teardown is not None:
         teardown()
-    return {"module": MODULE, "file": module.__file__, "tests": result.outcomes}
+    return {
+        "module": MODULE,
+        "file": module.__file__,
+        "clock": "virtual (joinery.harness.VirtualClockEventLoop)",
+        "tests": result.outcomes,
+    }
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from joinery.peer import _run, _table
 def _cmd_run(args: argparse.Namespace) -> int:
     try:
         doc = _run.run(args.suite or list(_run.SUITES), Path(args.table))
-    except _table.TableError as exc:
+    except (_table.TableError, RuntimeError) as exc:  # a bad table; a suite that crashed
         print(f"joinery.peer: {exc}", file=sys.stderr)
         return 2
     if args.out:
@@ -31,7 +31,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    doc = json.loads(Path(args.results).read_text(encoding="utf-8"))
+    path = Path(args.results)
+    if not path.exists():
+        print(f"joinery.peer show: no results at {path}; run `python -m joinery.peer run "
+              f"--out {path}` first", file=sys.stderr)  # fmt: skip
+        return 2
+    doc = json.loads(path.read_text(encoding="utf-8"))
     print(_run.render(doc))
     return 1 if doc["mismatches"] else 0
 

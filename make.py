@@ -277,6 +277,7 @@ def main_job() -> None:
     BUILD.mkdir(exist_ok=True)
     interps = ensure_interpreters()
     conformance_everywhere(interps)  # build/results/conformance{,-cpython-3.X}.json
+    _run(PY, "-m", "joinery.peer", "run", "--out", BUILD / "results" / "peer.json")
     _run(PY, ROOT / "comparisons" / "leak_report.py", "--out", BUILD / "reports" / "leaks")
     # The Go row: errgroup and goleak compiled and judged (a line says so if it is skipped).
     ensure_go_sources()

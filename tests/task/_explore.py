@@ -54,6 +54,21 @@ KNOWN = {  # (program, expected, got, backend) -> whether this class explains th
     "asyncio_swallow": lambda p, e, g, b: b == "asyncio" and "swallowed" in str(e),
     "trio_cancel_group": lambda p, e, g, b: b == "trio" and (
         bool(logs(e, "body cancelled") - set(g["log"])) or "Cancelled('" in str(g)),
+    "asyncio_leaked_cancel": lambda p, e, g, b: g["outcome"] == "cancelled after returning",
+    "trio_exit_absorbs_outer": lambda p, e, g, b: b == "trio" and (
+        (e["outcome"] == "outer cancel caught" and g["outcome"] == "returned")
+        or any(w == x and "cancelled" in y and "return" in z
+               for _, w, y in e["log"] for _, x, z in g["log"])),
+    "trio_deadline_cause": lambda p, e, g, b: b == "trio"
+    and str(e["log"]).replace("DeadlineExceeded", "None") == str(g["log"]).replace("DeadlineExceeded", "None"),
+    "asyncio_late_cancel": lambda p, e, g, b: b == "asyncio" and any(
+        w == x and "cancelled" in y and ("return" in z or "raise" in z)
+        for _, w, y in e["log"] for _, x, z in g["log"]),
+    "trio_exit_step": lambda p, e, g, b: b == "trio" and any(
+        isinstance(x, Nest) for sc in scopes(p.root) for x in sc.body) or any(
+        isinstance(y, Nest) for sc in scopes(p.root) for x in sc.body for y in getattr(x, "steps", ())),
+    "deadline_tie": lambda p, e, g, b: "DeadlineExceeded" in str(g) and "DeadlineExceeded" not in str(e),
+    "scope_closed_member": lambda p, e, g, b: "ScopeClosedError" in str(g) and "ScopeClosedError" not in str(e),
     "service_wins_race": lambda p, e, g, b: race_service(p),
 }
 skip = {a for a in sys.argv[2:] if a in KNOWN}

@@ -222,6 +222,7 @@ class Switches:
     swallow: bool = True
     base_exceptions: bool = True
     timeout_zero: bool = True  # ``timeout=0``: the deadline ties with the scope's entry
+    deadline_ties: bool = True  # off: deadlines of each depth, outer cancel never tie
     nested: bool = True
     limits: bool = True
     services_with_limit: bool = True
@@ -254,7 +255,8 @@ def programs(draw: st.DrawFn, switches: Switches | None = None) -> Program:
     sw = switches or Switches()
     names = _Names()
     root = _draw_scope(draw, sw, names, depth=0)
-    outer = draw(st.one_of(st.none(), st.sampled_from(HALF_TIMES)))
+    outers = HALF_TIMES if sw.deadline_ties else tuple(t - 0.375 for t in HALF_TIMES)
+    outer = draw(st.one_of(st.none(), st.sampled_from(outers)))
     return Program(root, outer)
 
 
@@ -262,7 +264,8 @@ def _draw_scope(draw: st.DrawFn, sw: Switches, names: _Names, depth: int) -> Sco
     name = names.scope()
     policy = draw(st.sampled_from(POLICIES))
     limit = draw(st.one_of(st.none(), st.integers(1, 3))) if sw.limits else None
-    timeouts = HALF_TIMES + ((0,) if sw.timeout_zero else ())
+    timeouts = HALF_TIMES if sw.deadline_ties else tuple(t - depth / 8 for t in HALF_TIMES)
+    timeouts += (0,) if sw.timeout_zero else ()
     timeout = draw(st.one_of(st.none(), st.sampled_from(timeouts)))
     body: list[Stmt] = []
     pending: list[str] = []  # handles not consumed yet

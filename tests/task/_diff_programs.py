@@ -7,7 +7,7 @@ stops services, sleeps, swallows a cancellation, cancels its scope, raises, or n
 scope; a child sleeps, swallows, nests a scope, then returns, raises or just ends.
 
 ``repr(program)`` is Python code that rebuilds the tree; :func:`to_source` is the
-joinery program itself, run by both backends (see ``_runtime``) and printed for a
+joinery program itself, run by both backends (see ``_diff_runtime``) and printed for a
 counterexample. Times: sleeps are whole seconds; deadlines and the outer cancellation
 fall on half seconds, so that they never tie with a sleep (ties are their own switch).
 """
@@ -15,9 +15,9 @@ fall on half seconds, so that they never tie with a sleep (ties are their own sw
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -96,15 +96,15 @@ class Program:
     outer: float | None = None  # the backend's own cancellation after this many seconds
 
 
-Step = Union[Sleep, Swallow, Return, Raise, Nest]
-Stmt = Union[Sleep, Swallow, Raise, Nest, Spawn, Service, Await, Stop, Cancel]
+Step = Sleep | Swallow | Return | Raise | Nest
+Stmt = Sleep | Swallow | Raise | Nest | Spawn | Service | Await | Stop | Cancel
 
 
 # -- source ------------------------------------------------------------------------------
 
 
 def to_source(program: Program) -> str:
-    """The program as joinery code: ``async def program()`` (run by ``_runtime.run``)."""
+    """The program as joinery code: ``async def program()`` (run by ``_diff_runtime.run``)."""
     lines = ["async def program():"]
     _scope(program.root, lines, 1)
     return "\n".join(lines) + "\n"
@@ -178,7 +178,7 @@ def _step(who: str, step: Step, lines: list[str], depth: int) -> None:
             raise TypeError(f"not a step: {step!r}")
 
 
-RUNTIME = Path(__file__).with_name("_runtime.py")
+RUNTIME = Path(__file__).with_name("_diff_runtime.py")
 
 
 def reproducer(program: Program) -> str:
@@ -200,9 +200,9 @@ def reproducer(program: Program) -> str:
 
 def compile_program(program: Program) -> Any:
     """The program's ``program`` coroutine function, with the runtime's names in scope."""
-    import _runtime
+    import _diff_runtime
 
-    namespace = dict(vars(_runtime))
+    namespace = dict(vars(_diff_runtime))
     exec(compile(to_source(program), f"<program {id(program)}>", "exec"), namespace)
     return namespace["program"]
 
@@ -214,24 +214,36 @@ SLEEPS = (0, 1, 2, 3, FOREVER)
 HALF_TIMES = (0.5, 1.5, 2.5, 4.5)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Switches:
-    """What the generator may produce; a switch off leaves out one known class of program."""
+    """What the generator may produce. Every switch is on by default: the full language.
 
+    Turning one off leaves out one class of program (see ``KNOWN_DIFFERENCES`` in
+    test_differential.py, which names the issue item each stands for).
+    """
+
+    nested: bool = True  # scopes nested in a body or in a child
     services: bool = True
-    swallow: bool = True
-    base_exceptions: bool = True
-    timeout_zero: bool = True  # ``timeout=0``: the deadline ties with the scope's entry
-    deadline_ties: bool = True  # off: deadlines of each depth, outer cancel never tie
-    nested: bool = True
+    services_in_race: bool = True  # a service in a RACE scope
+    services_with_limit: bool = True  # a service in a scope with a limit
+    service_swallow: bool = True  # a service that swallows a cancellation
     limits: bool = True
-    services_with_limit: bool = True
-    launch_value: bool = True  # a launched child that returns a value (a LinearityError)
-    cancel_then_spawn: bool = True  # a statement after ``s.cancel()`` in the same step
-    extra: dict[str, bool] | None = None
+    queue_cancelled_from_outside: bool = True  # a limit scope under a deadline or outer cancel
+    base_exceptions: bool = True  # children and bodies raising a BaseException (Halt)
+    launch_value: bool = True  # a launched child returning a value (a LinearityError)
+    swallow: bool = True  # a child that swallows a cancellation and goes on
+    body_swallow: bool = True  # a body that does
+    sleep0_after_swallow: bool = True  # ``sleep(0)`` after a swallowed cancellation
+    swallow_with_outer: bool = True  # swallowing under the outer (native) cancellation
+    swallow_under_deadline: bool = True  # swallowing inside a scope with a timeout
+    zero_sleeps: bool = True  # ``sleep(0)``: same-instant interleavings
+    timeout_zero: bool = True  # ``timeout=0``: the deadline is due at entry
+    deadline_ties: bool = True  # off: deadlines and the outer cancel never fall together
+    cancel_then_spawn: bool = True  # a spawn after ``s.cancel()`` in the same step
+    cancel_before_first_step: bool = True  # ``s.cancel()``/raise right after a spawn
 
-    def on(self, name: str) -> bool:
-        return bool(self.extra is None or self.extra.get(name, True))
+    def off(self, *names: str) -> Switches:
+        return replace(self, **{n: False for n in names})
 
 
 class _Names:
@@ -250,14 +262,22 @@ class _Names:
 
 
 @st.composite
-def programs(draw: st.DrawFn, switches: Switches | None = None) -> Program:
+def programs(draw: st.DrawFn, switches: Switches = Switches()) -> Program:
     """A random program (hypothesis shrinks towards fewer, shorter, earlier choices)."""
-    sw = switches or Switches()
-    names = _Names()
-    root = _draw_scope(draw, sw, names, depth=0)
+    sw = switches
     outers = HALF_TIMES if sw.deadline_ties else tuple(t - 0.375 for t in HALF_TIMES)
     outer = draw(st.one_of(st.none(), st.sampled_from(outers)))
+    if outer is not None and not sw.swallow_with_outer:
+        sw = sw.off("swallow", "body_swallow")
+    if outer is not None and not sw.queue_cancelled_from_outside:
+        sw = sw.off("limits")
+    root = _draw_scope(draw, sw, _Names(), depth=0)
     return Program(root, outer)
+
+
+def _sleep(draw: st.DrawFn, sw: Switches, after_swallow: bool = False) -> float:
+    zero = sw.zero_sleeps and (sw.sleep0_after_swallow or not after_swallow)
+    return draw(st.sampled_from(SLEEPS if zero else SLEEPS[1:]))
 
 
 def _draw_scope(draw: st.DrawFn, sw: Switches, names: _Names, depth: int) -> Scope:
@@ -267,19 +287,27 @@ def _draw_scope(draw: st.DrawFn, sw: Switches, names: _Names, depth: int) -> Sco
     timeouts = HALF_TIMES if sw.deadline_ties else tuple(t - depth / 8 for t in HALF_TIMES)
     timeouts += (0,) if sw.timeout_zero else ()
     timeout = draw(st.one_of(st.none(), st.sampled_from(timeouts)))
+    if limit is not None and not sw.queue_cancelled_from_outside:
+        timeout = None
+    if timeout is not None and not sw.swallow_under_deadline:
+        sw = sw.off("swallow", "body_swallow")
     body: list[Stmt] = []
     pending: list[str] = []  # handles not consumed yet
     services: list[str] = []
-    n = draw(st.integers(0, 5))
-    for _ in range(n):
+    swallowed = False
+    for _ in range(draw(st.integers(0, 5))):
         kinds = ["spawn", "spawn", "sleep", "cancel", "raise"]
         if pending:
             kinds.append("await")
-        if sw.services and (limit is None or sw.services_with_limit):
+        if (
+            sw.services
+            and (policy != "RACE" or sw.services_in_race)
+            and (limit is None or sw.services_with_limit)
+        ):
             kinds.append("service")
         if services:
             kinds.append("stop")
-        if sw.swallow:
+        if sw.swallow and sw.body_swallow:
             kinds.append("swallow")
         if sw.nested and depth < 2:
             kinds.append("nest")
@@ -293,18 +321,17 @@ def _draw_scope(draw: st.DrawFn, sw: Switches, names: _Names, depth: int) -> Sco
                 pending.append(child)
         elif kind == "service":
             child = names.child()
-            steps = _draw_steps(draw, sw, names, depth, child, service=True)
-            body.append(Service(child, steps))
+            body.append(Service(child, _draw_steps(draw, sw, names, depth, child, service=True)))
             services.append(child)
         elif kind == "await":
-            i = draw(st.integers(0, len(pending) - 1))
-            body.append(Await(pending.pop(i)))
+            body.append(Await(pending.pop(draw(st.integers(0, len(pending) - 1)))))
         elif kind == "stop":
             body.append(Stop(draw(st.sampled_from(services))))
         elif kind == "sleep":
-            body.append(Sleep(draw(st.sampled_from(SLEEPS))))
+            body.append(Sleep(_sleep(draw, sw, swallowed)))
         elif kind == "swallow":
-            body.append(Swallow(draw(st.sampled_from(SLEEPS))))
+            body.append(Swallow(_sleep(draw, sw, swallowed)))
+            swallowed = True
         elif kind == "cancel":
             body.append(Cancel())
         elif kind == "raise":
@@ -315,17 +342,37 @@ def _draw_scope(draw: st.DrawFn, sw: Switches, names: _Names, depth: int) -> Sco
         if draw(st.sampled_from((True, True, True, False))):
             body.append(Await(child))
     if not sw.cancel_then_spawn:
-        body = _nothing_after_cancel_in_one_step(body)
+        body = _checkpoint_after_cancel(body)
+    if not sw.cancel_before_first_step:
+        body = _checkpoint_before_cancel(body)
     return Scope(name, policy, limit, timeout, tuple(body))
 
 
-def _nothing_after_cancel_in_one_step(body: list[Stmt]) -> list[Stmt]:
-    """Insert a sleep after a ``cancel()`` that another statement follows."""
+def _checkpoint_after_cancel(body: list[Stmt]) -> list[Stmt]:
+    """A ``sleep(1)`` after each ``cancel()`` that another statement follows."""
     out: list[Stmt] = []
     for i, stmt in enumerate(body):
         out.append(stmt)
         if isinstance(stmt, Cancel) and i + 1 < len(body):
-            out.append(Sleep(0))
+            out.append(Sleep(1))
+    return out
+
+
+def _checkpoint_before_cancel(body: list[Stmt]) -> list[Stmt]:
+    """A ``sleep(1)`` before each ``cancel()``, raise or nested scope (which may raise)
+    that follows a spawn, and at the
+    end of a body that spawned: every child gets its first step before the body can
+    cancel the scope."""
+    out: list[Stmt] = []
+    spawned = False
+    for stmt in body:
+        if isinstance(stmt, Cancel | Raise | Nest) and spawned:
+            out.append(Sleep(1))
+            spawned = False
+        out.append(stmt)
+        spawned = spawned or isinstance(stmt, Spawn | Service)
+    if spawned:
+        out.append(Sleep(1))
     return out
 
 
@@ -345,17 +392,19 @@ def _draw_steps(
     service: bool = False,
 ) -> tuple[Step, ...]:
     steps: list[Step] = []
+    swallowed = False
     for _ in range(draw(st.integers(0, 3))):
         kinds = ["sleep", "sleep"]
-        if sw.swallow:
+        if sw.swallow and (sw.service_swallow or not service):
             kinds.append("swallow")
         if sw.nested and depth < 2 and not service:
             kinds.append("nest")
         kind = draw(st.sampled_from(kinds))
         if kind == "sleep":
-            steps.append(Sleep(draw(st.sampled_from(SLEEPS))))
+            steps.append(Sleep(_sleep(draw, sw, swallowed)))
         elif kind == "swallow":
-            steps.append(Swallow(draw(st.sampled_from(SLEEPS))))
+            steps.append(Swallow(_sleep(draw, sw, swallowed)))
+            swallowed = True
         else:
             steps.append(Nest(_draw_scope(draw, sw, names, depth + 1)))
     ends = ["none", "raise"]

@@ -136,7 +136,9 @@ async def observe(outer: float | None, program: Callable[[], Awaitable[None]]) -
     try:
         outcome = await _under_outer_cancel(outer, program)
     except BaseException as e:  # what the program raised is the outcome
-        outcome = "hung" if isinstance(e, (TimeoutError, trio.TooSlowError)) else f"raised {norm(e)}"
+        outcome = (
+            "hung" if isinstance(e, (TimeoutError, trio.TooSlowError)) else f"raised {norm(e)}"
+        )
     return {"outcome": outcome, "time": anyio.current_time(), "log": sorted(LOG)}
 
 
@@ -152,7 +154,9 @@ class _StepLimitedLoop(VirtualClockEventLoop):
         super()._run_once()  # type: ignore[misc]
 
 
-def run(backend: str, outer: float | None, program: Callable[[], Awaitable[None]]) -> dict[str, Any]:
+def run(
+    backend: str, outer: float | None, program: Callable[[], Awaitable[None]]
+) -> dict[str, Any]:
     """Run ``program`` on a fresh virtual-clock loop of ``backend``; return what was observed."""
     if backend == "asyncio":
         try:

@@ -175,7 +175,7 @@ class Reference:
         # For the ``same_instant_cancel`` switch: who ran a plain step at which instant,
         # and which scope was cancelled when by whom.
         self.running_task: Task | None = None
-        self.plain_steps: list[tuple[float, Task]] = []
+        self.plain_steps: list[tuple[float, Task, tuple[Any, ...]]] = []
         self.cancels: list[tuple[float, RScope, Task | None]] = []
 
     # -- scheduler -------------------------------------------------------------------
@@ -235,7 +235,7 @@ class Reference:
         t.waited_handle = False
         self.running_task = t
         if exc is None:
-            self.plain_steps.append((self.now, t))
+            self.plain_steps.append((self.now, t, tuple(t.stack)))
         try:
             request = t.gen.throw(exc) if exc is not None else t.gen.send(value)
         except StopIteration:
@@ -585,7 +585,7 @@ class Reference:
             s.winner = h
             self.cancel(s, Superseded("won"))
         self.wake_waiters(h)
-        if s.queue and not s.cancelled:
+        if s.queue and not s.cancelled and s.workers < (s.limit or 0):
             self.start(s.queue.popleft())
         if s.running == 0 and s.exit_waiter is not None:
             self.wake(s.exit_waiter)
@@ -692,9 +692,9 @@ def same_instant_cancel(ref: Reference) -> bool:
     plain step (a wake-up, a first step): the case of issue 10 §1.15 where asyncio used
     to apply a failure one loop step later than trio."""
     return any(
-        when == at and t is not by and s in t.stack
+        when == at and t is not by and s in stack
         for when, s, by in ref.cancels
-        for at, t in ref.plain_steps
+        for at, t, stack in ref.plain_steps
     )
 
 

@@ -75,6 +75,11 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         "BaseExceptionGroup[Cancelled]: except Cancelled misses it, a child 'fails' with it",
         ("nested",),
     ),
+    "nested_exit_extra_step": (
+        "§1.15 (semantics silent): a childless scope's exit is a schedule point on trio "
+        "(the nursery's), none on asyncio: a sibling spawned before it runs on trio only",
+        ("nested",),
+    ),
     "nested_cause_misses_deadline": (
         "§1.15: on trio cause() in a nested scope misses the enclosing scope's deadline",
         ("nested",),
@@ -85,6 +90,11 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "timeout_zero": (
         "§1.4/§1.15: trio raises DeadlineExceeded for timeout=0 though nothing was cancelled",
+        ("timeout_zero",),
+    ),
+    "timeout_zero_checkpoint": (
+        "§1.4/§1.15: with timeout=0 a checkpoint in the body is cancelled on trio, not on "
+        "asyncio (its timer runs after the body's next step)",
         ("timeout_zero",),
     ),
     "deadline_swallowed": (
@@ -121,10 +131,18 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
 }
 
-SWITCHES = Switches().off(
-    *{s for _, switches in KNOWN_DIFFERENCES.values() for s in switches} - {"same_instant_cancel"}
+# JOINERY_DIFF_KNOWN="a,b" (or "" for none) overrides which known classes the generator
+# leaves out: to try a branch that fixed some of them.
+_known = os.environ.get("JOINERY_DIFF_KNOWN")
+KNOWN_IN_FORCE = (
+    KNOWN_DIFFERENCES
+    if _known is None
+    else {k: KNOWN_DIFFERENCES[k] for k in filter(None, _known.split(","))}
 )
-SKIP_SAME_INSTANT_CANCEL = any("same_instant_cancel" in s for _, s in KNOWN_DIFFERENCES.values())
+SWITCHES = Switches().off(
+    *{s for _, switches in KNOWN_IN_FORCE.values() for s in switches} - {"same_instant_cancel"}
+)
+SKIP_SAME_INSTANT_CANCEL = any("same_instant_cancel" in s for _, s in KNOWN_IN_FORCE.values())
 
 EXAMPLES = int(os.environ.get("JOINERY_DIFF_EXAMPLES", "250"))
 
@@ -209,19 +227,23 @@ REGRESSIONS: dict[str, tuple[Program, str]] = {
     ),
     "nested_cause_misses_deadline": (
         Program(
-            Scope(
-                "s0",
-                timeout=0.5,
-                body=(Spawn("a", (Nest(Scope("s1", body=(Sleep(1),))),), "discard"),),
-            )
+            Scope("s0", timeout=0.5, body=(Nest(Scope("s1", body=(Swallow(1),))),)),
         ),
-        "raised ExceptionGroup[DeadlineExceeded]",
+        "returned",
     ),
     "deadline_loses_tie": (
         Program(Scope("s0", timeout=0.5, body=(Sleep(1),)), outer=0.5),
         "outer cancel caught",
     ),
     "timeout_zero": (Program(Scope("s0", timeout=0)), "returned"),
+    "timeout_zero_checkpoint": (
+        Program(Scope("s0", timeout=0, body=(Sleep(0),))),
+        "raised ExceptionGroup[DeadlineExceeded]",
+    ),
+    "nested_exit_extra_step": (
+        Program(Scope("s0", body=(Spawn("a", (), "discard"), Nest(Scope("s1")), Cancel()))),
+        "returned",
+    ),
     "deadline_swallowed": (
         Program(Scope("s0", timeout=1.5, body=(Spawn("a", (Swallow(2),), "discard"), Sleep(1)))),
         "returned",

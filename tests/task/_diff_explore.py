@@ -1,6 +1,16 @@
-"""Find, shrink and print one unclassified difference at a time (a tool, not a test).
+"""Find and shrink the next class of difference (a tool for developers, not a test).
 
-cd tests/task && python _explore.py [N] [switch=off ...]
+    cd tests/task && python _diff_explore.py N [switch=off ...] [predicate ...] [-v]
+
+Runs up to N generated programs on both backends, shrinks the first one whose outcome
+differs from the reference and prints it (``-v``: with its joinery source). ``name=off``
+turns a generator switch off (see ``Switches``; ``same_instant_cancel=off`` skips the
+programs the reference flags so); a bare name masks a difference the ``KNOWN`` predicate
+of that name explains (rough, per-backend heuristics used while classifying on main),
+so that the search moves on to the next class. Example, task-core's remaining classes:
+
+    PYTHONPATH=../../../task-core/impls python _diff_explore.py 2000 nested=off \
+        deadline_ties=off swallow_with_outer=off timeout_zero=off
 """
 
 import sys

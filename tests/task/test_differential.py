@@ -19,7 +19,8 @@ on the order of tasks woken in the same instant have no defined outcome (semanti
 and are skipped.
 
 Deterministic: ``derandomize=True`` and no example database. ``JOINERY_DIFF_EXAMPLES``
-sets the number of examples (default 250, about 15 s on two cores); try 5000 locally.
+sets the number of examples (default 250, about 15 s on two cores); try 5000 locally with
+``--timeout=0`` (pytest-timeout stops one test after 120 s).
 To find and shrink new classes: ``cd tests/task && python _diff_explore.py 2000``.
 """
 

@@ -183,10 +183,14 @@ RUNTIME = Path(__file__).with_name("_diff_runtime.py")
 
 def reproducer(program: Program) -> str:
     """A standalone script: the runtime, the program, and a run on both backends."""
+    from _diff_reference import expected
+
+    want, _ = expected(program)
     return (
         RUNTIME.read_text()
         + "\n\n# -- the program -------------------------------------------------\n"
         + f"# {program!r}\n"
+        + f"# the reference interpreter expects: {want}\n"
         + to_source(program)
         + textwrap.dedent(
             f"""

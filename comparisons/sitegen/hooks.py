@@ -20,6 +20,8 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from comparisons.sitegen._data import MissingData, SiteData, load_site_data
+from comparisons.sitegen._compat import PAGE as COMPAT_PAGE
+from comparisons.sitegen._compat import compatibility_page
 from comparisons.sitegen._go import merge_go
 from comparisons.sitegen._render import (
     BENCH_DIR,
@@ -87,6 +89,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     versions = File.generated(config, VERSIONS_PAGE, content=versions_page(data.build))
     files.append(versions)  # the Python versions page (issue 12)
     _state["generated"].add(VERSIONS_PAGE)
+    compat = File.generated(config, COMPAT_PAGE, content=compatibility_page(data.build))
+    files.append(compat)  # joinery.task in its peers' test suites (issue 10 §3)
+    _state["generated"].add(COMPAT_PAGE)
     bench = data.bench
     for p in [*bench.pages, *bench.figures, *bench.assets]:
         uri = f"{BENCH_DIR}/{bench.rel(p)}"

@@ -24,7 +24,7 @@ _WORD = {
     "skipped": "skipped by the suite",
     "undeclared": "undeclared",
 }
-_ICON = {"pass": "✓", "differs": "≠", "not_mappable": "∅", "fails": "✗", "skipped": "–"}
+_ICON = {"pass": "✓", "differs": "≠", "not_mappable": "∅", "fails": "✗", "skipped": "·"}
 
 
 def _cell(text: object) -> str:
@@ -70,7 +70,10 @@ def compatibility_page(build: Path) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in sorted(doc.get("versions", {}).items()))
     out += [f"Run with {versions}.", ""]
     heads = [w for k, w in _WORD.items() if k != "undeclared"]
-    out += ["| Suite | " + " | ".join(heads) + " | mismatches |", "|---|" + "--:|" * (len(heads) + 1)]
+    out += [
+        "| Suite | " + " | ".join(heads) + " | mismatches |",
+        "|---|" + "--:|" * (len(heads) + 1),
+    ]
     for name, suite in doc["suites"].items():
         counts = suite.get("counts", {})
         cells = [str(counts.get(k, 0)) for k in _WORD if k != "undeclared"]
@@ -94,3 +97,26 @@ def compatibility_page(build: Path) -> str:
             )
         out.append("")
     return "\n".join(out)
+
+
+def peer_summary(build: Path, page: str, link: str) -> str:
+    """One sentence per suite with its counts, for an essay (``[[peer-summary]]``).
+
+    Args:
+        build: the run's build directory.
+        page: the page the sentence goes on (unused; links are given relative).
+        link: the relative link from that page to the compatibility page.
+    """
+    doc = load_peer(build)
+    if doc is None:
+        return "*(The run behind this site wrote no peer-suite results.)*"
+    parts = []
+    for name, suite in doc["suites"].items():
+        counts = suite.get("counts", {})
+        total = sum(counts.values())
+        said = ", ".join(f"{counts[k]} {_WORD[k]}" for k in _WORD if counts.get(k) and k != "pass")
+        parts.append(
+            f"of `{name}`'s {total} selected tests, {counts.get('pass', 0)} pass"
+            + (f" ({said})" if said else "")
+        )
+    return "In the run behind this site, " + "; ".join(parts) + f" ([every test]({link}))."

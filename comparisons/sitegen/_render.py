@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from comparisons.sitegen._compat import PAGE as COMPAT_PAGE
+from comparisons.sitegen._compat import peer_summary
 from comparisons.sitegen._data import PRODUCERS, ROOT, Conformance, MissingData, SiteData
 from comparisons.sitegen._go import (
     count_go_lines,
@@ -810,6 +812,7 @@ def expand(markdown: str, page: str, data: SiteData) -> str:
             "bench-pages": lambda: bench_pages(data, page),
             "bench-findings": lambda: bench_findings(data, page),
             "leak-reports": lambda: leak_reports(data),
+            "peer-summary": lambda: peer_summary(data.build, page, rel(page, COMPAT_PAGE)),
             "aggregator-lines": lambda: aggregator_lines(conf, page),
         }
         if name == "api":

@@ -19,9 +19,9 @@ from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
-from comparisons.sitegen._data import MissingData, SiteData, load_site_data
 from comparisons.sitegen._compat import PAGE as COMPAT_PAGE
 from comparisons.sitegen._compat import compatibility_page
+from comparisons.sitegen._data import MissingData, SiteData, load_site_data
 from comparisons.sitegen._go import merge_go
 from comparisons.sitegen._render import (
     BENCH_DIR,

@@ -411,8 +411,9 @@ def mutants() -> dict[str, Model]:
             "join",
             "spawn_then_wait starts the work and returns without waiting for it",
             spawn_then_wait=_spawn_then_forget,
-
-
+        ),
+        _derive(
+            "taskgroup",
             "broken_forgets_cancel",
             "cancel_while_failing",
             "run_scope uncancels its task after the group, dropping an outside cancellation",

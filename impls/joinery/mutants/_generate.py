@@ -131,6 +131,5 @@ def load(mutant: Mutant) -> Model:
         name=mutant.id,
         title=f"{info.title}, {mutant.id}",
         summary=f"{info.title} mutated: {mutant.description}",
-        control=True,
     )
-    return check_module(module, name)
+    return check_module(module, name, kind="mutant")

@@ -87,10 +87,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         files.append(File.generated(config, uri, content=property_doc(conf, pid, task_pages)))
         _state["generated"].add(uri)
     versions = File.generated(config, VERSIONS_PAGE, content=versions_page(data.build))
-    files.append(versions)  # the Python versions page (issue 12)
+    files.append(versions)  # the Python versions page
     _state["generated"].add(VERSIONS_PAGE)
     compat = File.generated(config, COMPAT_PAGE, content=compatibility_page(data.build))
-    files.append(compat)  # joinery.task in its peers' test suites (issue 10 §3)
+    files.append(compat)  # joinery.task in its peers' test suites
     _state["generated"].add(COMPAT_PAGE)
     bench = data.bench
     for p in [*bench.pages, *bench.figures, *bench.assets]:

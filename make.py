@@ -233,6 +233,22 @@ def bench_everywhere(interps: list[Interpreter]) -> None:
         )  # fmt: skip
 
 
+def versions_summary() -> None:
+    """One line per interpreter's verdicts, and the skipped versions, for the end of the log."""
+    results = BUILD / "results"
+    index = json.loads((results / "interpreters.json").read_text())
+    for interp in index["found"]:
+        doc = json.loads((results / f"conformance-{interp['label']}.json").read_text())
+        t, py = doc["totals"], doc["environment"]["python"]
+        print(
+            f"python {interp['version']} ({py}): {t['cells']} cells, {t['pass']} pass, "
+            f"{t['fail']} fail, {t['unsupported']} unsupported; "
+            f"{t['mismatches']} differ from expected.toml"
+        )
+    for line in index["skipped"]:
+        print(line)
+
+
 def tests_everywhere(interps: list[Interpreter]) -> None:
     """joinery.task's and joinery.leaks' tests under every extra interpreter, side by side.
 
@@ -300,6 +316,7 @@ def main_job() -> None:
     _run(PY, "-m", "mkdocs", "build", "--strict", "-d", ROOT / "site", env=site_env)
     # And the verdict matrix once more, last, where a reader of the log looks first.
     _run(PY, "-m", "joinery.conformance", "show", BUILD / "results" / "conformance.json")
+    versions_summary()  # and the other interpreters' totals, and what was skipped
 
 
 def test_job() -> None:

@@ -4,6 +4,7 @@ the lab records, on both backends where the backend allows it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 import trio
@@ -177,3 +178,20 @@ def test_lab_waits_for_an_event_or_gives_up_at_its_timeout(backend):
     report = run_lab(backend, experiment)
     assert report.error is None
     assert seen == [(True, 3.0), (False, 5.0)]
+
+
+def test_a_never_awaited_coroutine_in_a_cycle_is_found_by_the_labs_young_collection():
+    # Only the cycle collector frees it: the lab's gc.collect(0) must see it, because no
+    # automatic collection promoted it to an older generation during the run.
+    async def experiment(lab):
+        svc = lab.service("s")
+        cycle = [svc.call("never awaited, in a cycle")]
+        cycle.append(cycle)
+        for _ in range(5000):  # plenty of allocations, which would trigger collections
+            [object()]
+        await lab.sleep(1)
+
+    gc_was_enabled = gc.isenabled()
+    report = run_lab("asyncio", experiment)
+    assert gc.isenabled() == gc_was_enabled  # the lab restores what it found
+    assert any("never awaited" in w for w in report.warnings)

@@ -170,3 +170,18 @@ def test_a_listed_interpreter_without_results_stops_the_page(tmp_path: Path) -> 
     (tmp_path / "results" / "interpreters.json").write_text(json.dumps(index))
     with pytest.raises(ValueError, match=r"conformance-cpython-3\.12\.json"):
         _versions.versions_page(tmp_path)
+
+
+def test_the_main_log_ends_with_each_version_and_the_skipped_ones(
+    real_doc: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    build = _build(tmp_path, {"3.12": real_doc}, ["python 3.13: not found, skipped"])
+    monkeypatch.setattr(make, "BUILD", build)
+    make.versions_summary()
+    out = capsys.readouterr().out.splitlines()
+    t = real_doc["totals"]
+    assert out[0].startswith(f"python 3.12 ({real_doc['environment']['python']}): {t['cells']}")
+    assert out[-1] == "python 3.13: not found, skipped"

@@ -3,9 +3,9 @@
 Two behaviours changed under asyncio's models between 3.11 and 3.13, and no other
 property looks at them:
 
-* an outside cancellation that lands while a child is failing: 3.11 and 3.12.0-3.12.2
-  TaskGroups lose it (the failure comes out, the task runs on with ``cancelling() == 1``);
-  3.13 re-cancels the parent after raising the group (gh-116720);
+* an outside cancellation that lands while a child is failing: the TaskGroups of 3.11 and
+  3.12 (measured: 3.11.7, 3.12.1) lose it (the failure comes out, the task runs on with
+  ``cancelling() == 1``); 3.13 re-cancels the parent after raising the group (gh-116720);
 * eager start (3.12's ``asyncio.eager_task_factory``): the child runs to its first await
   inside ``create_task``, before the spawning statement returns.
 

@@ -279,7 +279,9 @@ def _hidden_columns(page: Any) -> list[str]:
 def test_nothing_is_cut_off_on_a_wide_screen(browser_page: Any, served: str) -> None:
     browser_page.set_viewport_size({"width": 1400, "height": 900})
     found = {}
-    for uri in PAGES:
+    # The whole matrix (a column per model and backend) scrolls sideways by design, with
+    # its property column pinned; every other page must fit.
+    for uri in [u for u in PAGES if u != "matrix.html"]:
         _open(browser_page, f"{served}/{uri}")
         if problems := _hidden_columns(browser_page):
             found[uri] = problems

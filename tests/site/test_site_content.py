@@ -254,26 +254,26 @@ def test_a_claim_the_run_contradicts_stops_the_build(
     data = load_site_data(site_data)
     r = next(r for r in data.conformance.results if r["verdict"] == verdict)
     with pytest.raises(MarkerError, match="reword the page"):
-        expand(f"[[{marker} {r['model']} {r['property']} {r['backend']}]]", "x.md", data, bool)
+        expand(f"[[{marker} {r['model']} {r['property']} {r['backend']}]]", "x.md", data)
 
 
 def test_snippet_shows_the_file_as_it_is(site_data: Path) -> None:
     data = load_site_data(site_data)
     out = expand(
         "[[snippet tests/leaks/test_t4_example.py BUGGY_TEST test_verify_none_catches_buggy]]",
-        "tasks/t4.md", data, bool,
+        "tasks/t4.md", data,
     )  # fmt: skip
     source = (ROOT / "tests/leaks/test_t4_example.py").read_text()
     assert "demo.buggy_asyncio(ch)" in out and "demo.buggy_asyncio(ch)" in source
     assert out.index("BUGGY_TEST") < out.index("def test_verify_none_catches_buggy")
     with pytest.raises(MarkerError, match="no top-level definition"):
-        expand("[[snippet tests/leaks/test_t4_example.py nope]]", "x.md", data, bool)
+        expand("[[snippet tests/leaks/test_t4_example.py nope]]", "x.md", data)
 
 
 def test_home_page_glance_counts_come_from_the_results(site_data: Path) -> None:
     data = load_site_data(site_data)
     conf = data.conformance
-    table = expand("[[glance]]", "index.md", data, bool)
+    table = expand("[[glance]]", "index.md", data)
     rows = [line for line in table.splitlines()[2:]]
     assert len(rows) == len(conf.columns(conf.shown_models()))
     for line in rows:

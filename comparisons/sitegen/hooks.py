@@ -29,6 +29,8 @@ from comparisons.sitegen._render import (
     evidence_page,
     expand,
 )
+from comparisons.sitegen._versions import PAGE as VERSIONS_PAGE
+from comparisons.sitegen._versions import versions_page
 
 log = logging.getLogger("mkdocs.plugins.joinery")
 
@@ -77,6 +79,9 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         uri = evidence_page(model)
         files.append(File.generated(config, uri, content=evidence(conf, model)))
         _state["generated"].add(uri)
+    versions = File.generated(config, VERSIONS_PAGE, content=versions_page(data.build))
+    files.append(versions)  # the Python versions page (issue 12)
+    _state["generated"].add(VERSIONS_PAGE)
     bench = data.bench
     for p in [*bench.pages, *bench.figures, *bench.assets]:
         uri = f"{BENCH_DIR}/{bench.rel(p)}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import joinery.conformance._checks_versions  # noqa: F401 - registers the version checks
 from joinery.conformance._checks import CHECKS
 from joinery.conformance._verdict import VERDICTS, Judgement, Verdict
 from joinery.models import Backend, Model
@@ -101,16 +102,21 @@ def load_catalogue(path: Path = HERE / "properties.toml") -> dict[str, Property]
 
 def load_expected(
     path: Path = HERE / "expected.toml",
+    python: str | None = None,
 ) -> dict[tuple[str, str, str], Expectation]:
     """The declared table: (model, backend, property) -> expected verdict.
 
     Every cell of a listed model not named in the file is expected to pass. Entries are
-    ``[model.backend] property = {verdict = "fail", reason = "..."}``.
+    ``[model.backend] property = {verdict = "fail", reason = "..."}``. Verdicts that
+    differ on one Python version are declared under ``[python."X.Y".model.backend]``,
+    shaped like the rest of the file, and replace the model's own entries on that version
+    (``python`` defaults to the running one); ``"*"`` names every property.
 
     Raises:
         ValueError: an unknown verdict, or a fail/unsupported without a reason.
     """
     data = tomllib.loads(path.read_text(encoding="utf-8"))
+    _apply_python_overrides(data, python or python_version(), path.name)
     catalogue = load_catalogue()
     own: dict[str, dict[tuple[str, str], Expectation]] = {}
     for model, backends in data.items():
@@ -120,6 +126,9 @@ def load_expected(
                 if props not in data:
                     raise ValueError(f"{path.name}: {model} inherits unknown model {props!r}")
                 continue
+            if "*" in props:  # every property, unless the table names it
+                props = {**dict.fromkeys(catalogue, props["*"]), **props}
+                del props["*"]
             for pid, entry in props.items():
                 where = f"{path.name}: {model}.{backend}.{pid}"
                 if pid not in catalogue:
@@ -143,7 +152,31 @@ def load_expected(
 
 def expected_models(path: Path = HERE / "expected.toml") -> set[str]:
     """Models the declared table speaks for (all their unlisted cells expect a pass)."""
-    return set(tomllib.loads(path.read_text(encoding="utf-8")))
+    return set(tomllib.loads(path.read_text(encoding="utf-8"))) - {"python"}
+
+
+def python_version() -> str:
+    """The running interpreter's ``X.Y``, the key of expected.toml's version overrides."""
+    return f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def _apply_python_overrides(data: dict[str, Any], python: str, name: str) -> None:
+    # [python."3.13".taskgroup.asyncio] replaces, on 3.13 only, the entries of
+    # [taskgroup.asyncio] it names; other versions' overrides are dropped.
+    overrides = data.pop("python", {})
+    for version, models in overrides.items():
+        if not isinstance(models, dict) or version.count(".") != 1:
+            raise ValueError(f'{name}: [python.{version}] must be [python."X.Y".model.backend]')
+        if version != python:
+            continue
+        for model, backends in models.items():
+            if model not in data:
+                raise ValueError(f"{name}: [python.{version!r}.{model}]: no such model")
+            for backend, props in backends.items():
+                if "*" in props:  # the version's table replaces the model's whole table
+                    data[model][backend] = dict(props)
+                else:
+                    data[model].setdefault(backend, {}).update(props)
 
 
 def cells(
@@ -205,6 +238,10 @@ def results_document(
     return {
         "schema": SCHEMA,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "interpreter": {  # as in schema /2, which will carry it (suite-registry)
+            "implementation": platform.python_implementation(),
+            "version": platform.python_version(),
+        },
         "environment": environment(),
         "models": {m.name: _model_json(m) for m in models},
         "properties": {

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import types
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -176,6 +176,64 @@ async def _check_all_fail_fast(checks: Sequence[AsyncFn]) -> None:
             tg.create_task(check())
 
 
+# -- issue 12: the properties that tell Python versions apart -----------------------------
+
+
+async def _run_scope_forgets_cancel(body: Callable[[Any], Awaitable[None]]) -> None:
+    from joinery.models.taskgroup import run_scope
+
+    try:
+        await run_scope(body)
+    finally:  # "tidies" the task's cancel count: an outside cancellation is dropped
+        me = asyncio.current_task()
+        while me is not None and me.cancelling():
+            me.uncancel()
+
+
+class _StartedCoroutine(Coroutine[Any, Any, Any]):
+    """A coroutine already run to its first await; the task that gets it resumes it there."""
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._coro = coro
+        self._first: Any = coro.send(None)  # the child's code runs here, in spawn()
+        self._fresh = True
+
+    def send(self, value: Any) -> Any:
+        if self._fresh:
+            self._fresh = False
+            return self._first
+        return self._coro.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        self._fresh = False
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        raise TypeError("handed to a task, never awaited")
+
+
+async def _run_scope_eager(body: Callable[[Any], Awaitable[None]]) -> None:
+    from joinery.models.taskgroup import _Scope
+
+    class Scope(_Scope):
+        def spawn(self, fn: AsyncFn) -> None:
+            try:
+                started = _StartedCoroutine(fn())
+            except StopIteration:
+                return  # the child ended before its first await
+            try:
+                self._tg.create_task(started)
+            except RuntimeError:  # a finished group: end the started child here, in the loop
+                started.close()
+                raise
+
+    async with asyncio.TaskGroup() as tg:
+        await body(Scope(tg))
+
+
 def mutants() -> dict[str, Model]:
     """Every deliberately broken program, by name."""
     made = [
@@ -255,6 +313,20 @@ def mutants() -> dict[str, Model]:
             "all_errors_kept",
             "check_all cancels the remaining checks at the first failure",
             check_all=_check_all_fail_fast,
+        ),
+        _derive(
+            "taskgroup",
+            "broken_forgets_cancel",
+            "cancel_while_failing",
+            "run_scope uncancels its task after the group, dropping an outside cancellation",
+            run_scope=_run_scope_forgets_cancel,
+        ),
+        _derive(
+            "taskgroup",
+            "broken_eager_spawn",
+            "spawn_returns_first",
+            "spawn runs the child to its first await before handing it to the group",
+            run_scope=_run_scope_eager,
         ),
     ]
     return {m.name: m for m in made}

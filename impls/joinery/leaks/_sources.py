@@ -108,6 +108,19 @@ def _awaits(task: asyncio.Task[Any], target: asyncio.Task[Any]) -> bool:
     return False
 
 
+def _mid_step_here(task: asyncio.Task[Any]) -> bool:
+    """True if ``task``'s step is in progress on this thread: it is below the caller.
+
+    With an eager task factory (3.12+) a child's first step runs inside the spawner's
+    ``create_task``: while the child looks, the spawner is running, not blocked at an
+    await, and is the caller's own ancestry rather than something left behind:
+        asyncio.create_task(looker())   # looker() calls find() inside this line
+    """
+    coro: Any = task.get_coro()
+    running = asyncio._get_running_loop()
+    return bool(getattr(coro, "cr_running", False)) and task.get_loop() is running
+
+
 class AsyncioSource:
     """Pending asyncio tasks on every loop (uvloop included)."""
 
@@ -124,6 +137,8 @@ class AsyncioSource:
             seen.add(id(task))
             if me is not None and _awaits(task, me):
                 continue  # e.g. asyncio.run's main task awaiting the task that checks
+            if _mid_step_here(task):
+                continue  # the caller's spawner, below an eager task's first step (3.12+)
             out.append(task)
         return out
 

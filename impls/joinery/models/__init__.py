@@ -50,6 +50,7 @@ REFERENCE_MODELS: dict[str, str] = {
     "taskgroup": "joinery.models.taskgroup",
     "nursery": "joinery.models.nursery",
     "linear": "joinery.models.linear",
+    "taskgroup_eager": "joinery.models.taskgroup_eager",
 }
 """The models the site compares, by registry name -> module."""
 

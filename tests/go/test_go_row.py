@@ -7,6 +7,7 @@ Skipped, with the reason, only when Go or Debian's Go sources are not installed
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from joinery.conformance._suite import load_catalogue
 from joinery.gorow import Unavailable, find_toolchain
 from joinery.gorow.__main__ import main
-from joinery.gorow._results import BadOutput, collapse, load_lines
+from joinery.gorow._results import GO_CHECKS, BadOutput, collapse, load_lines
 from joinery.gorow._toolchain import ROOT
 
 # The first run compiles the Go packages (and x/sync, goleak) into build/go/cache:
@@ -48,9 +49,14 @@ def test_vet_tests_and_verdicts_match_the_declared_table(go_run: tuple[int, Path
         got = {r["property"] for r in doc["results"] if r["model"] == model}
         assert got == set(load_catalogue())
     assert any(r["verdict"] == "fail" for r in doc["results"] if r["model"] == "seed_given")
-    # Self-test: every property Go can express is failed by some Go program.
+    # Self-test: every property Go can express is failed by some Go program; the two Go
+    # cannot express (no KeyboardInterrupt; no order between a goroutine and its spawner)
+    # are unsupported for every Go model.
     failed = {r["property"] for r in doc["results"] if r["verdict"] == "fail"}
-    assert set(load_catalogue()) - failed == {"keyboard_interrupt"}
+    inexpressible = {"keyboard_interrupt", "spawn_returns_first"}
+    assert set(load_catalogue()) - failed == inexpressible
+    for r in doc["results"]:
+        assert (r["verdict"] == "unsupported") >= (r["property"] in inexpressible), r
 
 
 def test_errgroup_cause_differs_between_x_sync_versions(go_run: tuple[int, Path, Path]) -> None:
@@ -110,11 +116,41 @@ def test_collapse_refuses_runs_that_differ() -> None:
 
 def test_collapse_refuses_a_missing_or_unknown_property() -> None:
     catalogue = load_catalogue()
-    lines = [_line("m", p) for p in list(catalogue)[1:]]
-    with pytest.raises(BadOutput, match="no verdict for 'join'"):
+    ids = list(catalogue)
+    first, last = ids[0], ids[-1]
+    lines = [_line("m", p) for p in catalogue if p != first]
+    lines += [_line("n", p) for p in catalogue if p not in (first, last)]
+    # Every missing property at once, with the models it lacks and what to do.
+    with pytest.raises(BadOutput) as info:
         collapse(lines, catalogue, 1)
+    message = str(info.value)
+    assert f"no verdict for {first!r} (for m, n); {last!r} (for n)" in message
+    assert "add a check to Checks in impls/go/src/joinery/conformance/checks.go" in message
+    assert "Unsupported with the precise reason" in message
+    assert "expected-go.toml" in message
     with pytest.raises(BadOutput, match="not in the catalogue"):
-        collapse([*lines, _line("m", "join"), _line("m", "nope")], catalogue, 1)
+        collapse([_line("m", p) for p in catalogue] + [_line("m", "nope")], catalogue, 1)
+
+
+_GO_CHECK = re.compile(r'^\s*\{"(\w+)", \w+\},', re.MULTILINE)
+
+
+def test_every_catalogue_property_has_a_go_check() -> None:
+    # Read from the Go source, so it holds where Go is not installed too: a property
+    # added to properties.toml (another branch) must get a Go check before it merges.
+    source = (ROOT / GO_CHECKS).read_text(encoding="utf-8")
+    table = source.split("var Checks = ", 1)[1].split("\n}\n", 1)[0]
+    go = _GO_CHECK.findall(table)
+    catalogue = list(load_catalogue())
+    missing = [p for p in catalogue if p not in go]
+    assert not missing, (
+        f"no Go check for {missing}: add one to Checks in {GO_CHECKS} (observed through "
+        "joinery/fakes where Go can express the property, else a Case that is Unsupported "
+        "with the precise reason), declare any verdict other than pass in expected-go.toml, "
+        "and add a broken Go program that fails it if no Go model does"
+    )
+    assert not set(go) - set(catalogue), f"Go checks for no property: {set(go) - set(catalogue)}"
+    assert go == catalogue, "list the Go checks in the catalogue's order (properties.toml)"
 
 
 def test_load_lines_names_a_bad_line(tmp_path: Path) -> None:

@@ -83,12 +83,17 @@ def collapse(
             raise BadOutput(f"the Go checks judged {entry['property']!r}, not in the catalogue")
         seen.setdefault((entry["model"], entry["property"]), []).append(entry)
     models = list(dict.fromkeys(m for m, _ in seen))
+    missing = {
+        pid: [m for m in models if (m, pid) not in seen]
+        for pid in catalogue
+        if any((m, pid) not in seen for m in models)
+    }
+    if missing:
+        raise BadOutput(_no_verdict(missing))
     out = []
     for model in models:
         for pid in catalogue:
-            got = seen.get((model, pid))
-            if not got:
-                raise BadOutput(f"the Go checks gave {model} no verdict for {pid!r}")
+            got = seen[(model, pid)]
             if len(got) != runs:
                 raise BadOutput(f"{model} / {pid} ran {len(got)} times, not {runs}")
             distinct = {json.dumps(e, sort_keys=True) for e in got}
@@ -99,6 +104,23 @@ def collapse(
                 )
             out.append(got[0])
     return out
+
+
+GO_CHECKS = "impls/go/src/joinery/conformance/checks.go"
+"""Where the Go checks are listed (``Checks``): one entry per property of the catalogue."""
+
+
+def _no_verdict(missing: Mapping[str, list[str]]) -> str:
+    """What to do when properties of the catalogue have no Go check (a new property)."""
+    which = "; ".join(f"{pid!r} (for {', '.join(models)})" for pid, models in missing.items())
+    return (
+        f"the Go checks gave no verdict for {which}. Every property of properties.toml "
+        f"needs a Go verdict: add a check to Checks in {GO_CHECKS}: one observed through "
+        "joinery/fakes where Go can express the property, else one whose Case is "
+        "Unsupported with the precise reason; then declare any verdict other than pass in "
+        "expected-go.toml, and add a Go program that fails the check (broken/) if no Go "
+        "model does"
+    )
 
 
 def document(

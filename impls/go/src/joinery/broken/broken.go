@@ -69,17 +69,26 @@ func RunSheddedOverrun(ctx context.Context, jobs []scenario.Work, limit int) (ac
 }
 
 // scope is Task 2's scope (joinery/solutions.Scope, without its closed state) with
-// one of three mistakes switched on.
+// one of four mistakes switched on.
 type scope struct {
 	g         *errgroup.Group
 	ctx       context.Context
-	noStack   bool // a child's panic becomes an error without the stack
-	detach    bool // children get context.Background(): nothing can cancel them
-	bodyWaits bool // an error in the body cancels nothing: Wait lets the children finish
+	noStack   bool       // a child's panic becomes an error without the stack
+	detach    bool       // children get context.Background(): nothing can cancel them
+	bodyWaits bool       // an error in the body cancels nothing: Wait lets the children finish
+	first     chan error // non-nil: Run returns the first error at once, joining nobody
 }
 
 func (s *scope) Spawn(fn scenario.Work) error {
 	s.g.Go(func() (err error) {
+		defer func() { // runs last, once a panic became err
+			if err != nil && s.first != nil {
+				select {
+				case s.first <- err:
+				default: // not the first
+				}
+			}
+		}()
 		defer func() {
 			if r := recover(); r != nil {
 				e, ok := r.(error)
@@ -110,6 +119,9 @@ func run(ctx context.Context, body func(scenario.Spawner) error, s *scope) error
 	if bodyErr != nil && !s.bodyWaits {
 		cancel(bodyErr)
 	}
+	if s.first != nil {
+		return s.returnFirst(bodyErr) // the deferred cancel stops the children; nobody waits
+	}
 	if err := g.Wait(); bodyErr == nil {
 		return err
 	}
@@ -130,4 +142,26 @@ func RunScopeNoStack(ctx context.Context, body func(scenario.Spawner) error) err
 // RunScopeDetached hands children a context nobody cancels.
 func RunScopeDetached(ctx context.Context, body func(scenario.Spawner) error) error {
 	return run(ctx, body, &scope{detach: true})
+}
+
+// returnFirst is the mistake of RunScopeReturnsFirst: the first error ends Run at once.
+func (s *scope) returnFirst(bodyErr error) error {
+	if bodyErr != nil {
+		return bodyErr
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.g.Wait() }()
+	select {
+	case err := <-s.first:
+		return err
+	case err := <-done:
+		return err
+	}
+}
+
+// RunScopeReturnsFirst returns the first error as soon as it is seen (the "first error
+// wins" select over a channel): the other children are cancelled, but Run returns while
+// they are still cleaning up, so the caller runs on during the scope's failure handling.
+func RunScopeReturnsFirst(ctx context.Context, body func(scenario.Spawner) error) error {
+	return run(ctx, body, &scope{first: make(chan error, 1)})
 }

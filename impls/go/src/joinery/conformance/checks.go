@@ -54,6 +54,8 @@ var Checks = []struct {
 	{"keyboard_interrupt", keyboardInterrupt},
 	{"all_errors_kept", allErrorsKept},
 	{"leaves_nothing_behind", leavesNothingBehind},
+	{"cancel_while_failing", cancelWhileFailing}, // checks_versions.go
+	{"spawn_returns_first", spawnReturnsFirst},
 }
 
 // supports marks the case unsupported when the model lacks the scenario.

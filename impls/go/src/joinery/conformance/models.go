@@ -126,6 +126,7 @@ var Mutants = []*Model{
 	mutant("broken_no_traceback", "the scope drops a child panic's stack", func(m *Model) { m.RunScope = broken.RunScopeNoStack }),
 	mutant("broken_body_waits", "the scope lets the children finish when the body fails (the seed's reference Run)", func(m *Model) { m.RunScope = broken.RunScopeBodyWaits }),
 	mutant("broken_detached", "the scope gives children a context nobody cancels", func(m *Model) { m.RunScope = broken.RunScopeDetached }),
+	mutant("broken_returns_first", "the scope returns the first error at once, while the other children still clean up", func(m *Model) { m.RunScope = broken.RunScopeReturnsFirst }),
 }
 
 // Models is every Go model, by name; Order is the order they are judged in.

@@ -255,7 +255,7 @@ def tests_everywhere(interps: list[Interpreter]) -> None:
     Two runs at once on two cores: the tests wait on events and virtual clocks, not on
     wall time, so running them together changes how long they take, not what they see.
     """
-    tests = ["-m", "pytest", "-q", "-p", "no:randomly", "tests/task", "tests/leaks"]
+    tests = ["-m", "pytest", "-q", "tests/task", "tests/leaks"]
     _run_together({f"tests-{i.label}": [str(i.python), *tests] for i in interps[1:]})
 
 

@@ -50,7 +50,10 @@ class AsyncioScope(Scope):
             SHIELDS.setdefault(task, []).append(self)
         self._set_deadline(loop.time())
         if self._deadline is not None:
-            self._timer = loop.call_at(self._deadline, self._fire_deadline)
+            if self._deadline <= loop.time():  # timeout=0: the body's first checkpoint
+                self._fire_deadline()  # is cancelled, as trio's (its timer would be late)
+            else:
+                self._timer = loop.call_at(self._deadline, self._fire_deadline)
         return self
 
     async def __aexit__(
@@ -81,8 +84,15 @@ class AsyncioScope(Scope):
             self._cancel(None)
         if self._running:
             self._watch_for_lost_children()
-        while self._running:
+        yielded = False
+        while self._running or not yielded:
+            # The exit is a schedule point even with no child left, as trio's nursery
+            # exit is: a sibling spawned before a nested scope runs before the body goes
+            # on, on both backends (spawn(a); async with scope(): pass; s.cancel()).
+            yielded = True
             self._exit_waiter = self._loop.create_future()
+            if not self._running:
+                self._loop.call_soon(_set_none, self._exit_waiter)
             try:
                 await self._exit_waiter
             except asyncio.CancelledError as e:
@@ -101,7 +111,16 @@ class AsyncioScope(Scope):
             if not stack:
                 del SHIELDS[task]
             self._poke_enclosing()
-        return self._leave(exc, body_error, outer)
+        try:
+            return self._leave(exc, body_error, outer)
+        except BaseException as raised:
+            # A cancellation from outside lost to the failures we raise: re-arm it, so
+            # the caller's next await is cancelled (3.13's TaskGroup does the same,
+            # gh-116720); asyncio counts it in cancelling(), trio keeps it by level.
+            if not isinstance(raised, CancelledError) and task.cancelling() > 0:
+                task.uncancel()
+                task.cancel()
+            raise
 
     def _now(self) -> float:
         return self._loop.time()
@@ -263,6 +282,11 @@ SHIELDS: dict[asyncio.Task[Any], list[Scope]] = {}
 
 _FIRST_SWEEP, _LAST_SWEEP = 0.01, 1.0
 """Seconds between two sweeps for lost children: the first, and the most (it doubles)."""
+
+
+def _set_none(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 def _started(t: asyncio.Task[Any]) -> bool:

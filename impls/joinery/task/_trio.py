@@ -8,6 +8,7 @@ scope decides what to raise. Trio's ``Cancelled.reason`` is a string, so the cau
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
@@ -96,6 +97,20 @@ class TrioScope(Scope):
                             body_error = leaf
                         self._cancel(leaf)
                     raised = cancelled
+            if isinstance(raised, BaseExceptionGroup):
+                # The strict nursery wraps an enclosing cancellation in a group; passed
+                # on like that, `except trio.Cancelled` around this scope would miss it
+                # and an enclosing child would "fail" with it. Raise one Cancelled.
+                leaves = _leaves(raised)
+                raised = to_trio if any(leaf is to_trio for leaf in leaves) else leaves[0]
+        if raised is None and not self._shield and trio.current_effective_deadline() == -math.inf:
+            # An enclosing cancellation reached the scope while it joined children that
+            # swallowed it: the nursery absorbed it. It propagates, as on asyncio:
+            #     with move_on_after(0.5): async with scope() as s: s.spawn(swallows)
+            try:
+                await trio.lowlevel.checkpoint()
+            except trio.Cancelled as c:
+                raised = c
         if self._shield_scope is not None:
             self._shield_scope.__exit__(None, None, None)
         self._poll_deadline()

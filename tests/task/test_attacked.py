@@ -1037,3 +1037,32 @@ def test_versions_an_outside_cancel_landing_as_a_child_fails_is_kept_asyncio(
         return [*log, "cancelled" if t.cancelled() else "not cancelled"]
 
     assert run_on("asyncio", main) == ["caught the failure", "cancelled"]
+
+
+def test_1_12_a_cancelled_childs_locals_die_with_the_scope(run: Any) -> None:
+    import weakref
+
+    class Big:
+        pass
+
+    refs: list[weakref.ref[Big]] = []
+
+    async def child() -> None:
+        big = Big()
+        refs.append(weakref.ref(big))
+        await anyio.sleep(100)
+
+    async def main() -> bool:
+        gc.collect()
+        gc.disable()
+        try:
+            async with task.scope() as s:
+                s.spawn(child).discard()
+                s.launch(child)
+                await anyio.sleep(1)
+                s.cancel()
+            return all(r() is None for r in refs)
+        finally:
+            gc.enable()
+
+    assert run(main) is True

@@ -224,10 +224,17 @@ class TrioScope(Scope):
         else:
             self._poll_deadline()  # an expired deadline is the cause, not this failure
             self._child_done(h, FAILED, strip_wrapper(error))
-        if cancelled is e:
-            raise e
-        if cancelled is not None:
+        if cancelled is None:
+            return
+        # Re-raised from here, the Cancelled's traceback holds this frame, whose locals
+        # hold the Cancelled: a cycle that would keep the child's locals alive until the
+        # next gc.collect(). Drop them on the way out.
+        try:
+            if cancelled is e:
+                raise e
             raise cancelled from None
+        finally:
+            del e, cancelled, error
 
     def _cancel_backend(self) -> None:
         self._nursery.cancel_scope.cancel(reason=_safe_repr(self._cause))

@@ -10,6 +10,7 @@ that entered the scope, and ``uncancel()`` it on exit so only our own request is
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from asyncio import CancelledError, events
 from collections.abc import Callable
@@ -116,8 +117,12 @@ class AsyncioScope(Scope):
         except BaseException as raised:
             # A cancellation from outside lost to the failures we raise: re-arm it, so
             # the caller's next await is cancelled (3.13's TaskGroup does the same,
-            # gh-116720); asyncio counts it in cancelling(), trio keeps it by level.
-            if not isinstance(raised, CancelledError) and task.cancelling() > 0:
+            # gh-116720). Only from 3.13: before, uncancel() cannot withdraw a re-armed
+            # request, so an asyncio.timeout or anyio scope that cancelled us and is
+            # exited by our group would leak it into the code after it:
+            #     with anyio.CancelScope() as cs: cs.cancel(); async with scope(): 1/0
+            #     await anything()   # <- cancelled by the leak on 3.11
+            if _REARM and not isinstance(raised, CancelledError) and task.cancelling() > 0:
                 task.uncancel()
                 task.cancel()
             raise
@@ -276,6 +281,9 @@ class AsyncioScope(Scope):
         if self._exit_waiter is not None and not self._exit_waiter.done():
             self._exit_waiter.set_result(None)
 
+
+_REARM = sys.version_info >= (3, 13)
+"""Whether uncancel() also withdraws a pending request (see AsyncioScope.__aexit__)."""
 
 SHIELDS: dict[asyncio.Task[Any], list[Scope]] = {}
 """The shielded scopes each task is in, innermost last (see AsyncioScope._shielded_below)."""

@@ -887,9 +887,6 @@ def test_1_15_a_service_waking_exactly_at_the_deadline_sees_it_as_the_cause(run_
         assert _on_both(run_on, main) == [("returned", repr(task.DeadlineExceeded))] * 2
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 10 §1.10: trio calls fn(*args) in the spawner's context"
-)
 def test_1_10_the_factory_runs_in_the_childs_context_on_trio(run_on: Any) -> None:
     import contextvars
 
@@ -1088,3 +1085,32 @@ def test_1_12_a_cancelled_childs_locals_die_with_the_scope(run: Any) -> None:
             gc.enable()
 
     assert run(main) is True
+
+
+@pytest.mark.parametrize("verb", ["spawn", "launch", "try_spawn"])
+def test_1_10_a_queued_child_runs_in_its_spawners_context(run: Any, verb: str) -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    seen: list[str] = []
+
+    async def record() -> None:
+        seen.append(var.get())
+
+    async def main() -> None:
+        async with task.scope(limit=1) as s:
+            s.spawn(_sleep_then, 1).discard()  # holds the slot: the next one queues
+            var.set("spawner's")
+            if verb == "spawn":
+                s.spawn(record).discard()
+            elif verb == "launch":
+                s.launch(record)
+            else:
+                assert s.try_spawn(record) is None  # full: refused, not queued
+                await anyio.sleep(2)
+                h = s.try_spawn(record)
+                assert h is not None
+                h.discard()
+
+    run(main)
+    assert seen == ["spawner's"]

@@ -14,7 +14,7 @@ import sys
 import threading
 from asyncio import CancelledError, events
 from collections.abc import Callable
-from contextvars import copy_context
+from contextvars import Context, copy_context
 from types import TracebackType
 from typing import Any
 
@@ -154,14 +154,16 @@ class AsyncioScope(Scope):
                 f"{self._loop!r}: {fix}"
             )
 
-    def _start(self, h: Handle[Any]) -> None:
+    def _start(self, h: Handle[Any], ctx: Context | None) -> None:
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
-        if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
+        if ctx is None and CURRENT.get() is self:  # spawned by the body or a sibling
             t = self._loop.create_task(_child(h))
         else:
-            ctx = copy_context()
-            ctx.run(CURRENT.set, self)
+            if ctx is None:
+                ctx = copy_context()
+            if ctx.get(CURRENT) is not self:
+                ctx.run(CURRENT.set, self)
             t = self._loop.create_task(_child(h), context=ctx)
         if not t.done():  # (an eager task factory, 3.12+, may have finished it already)
             h._value = t  # the task, while RUNNING (see Handle)

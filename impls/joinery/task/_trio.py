@@ -12,6 +12,8 @@ import math
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import Context, copy_context
+from functools import partial
 from types import CodeType, CoroutineType, TracebackType
 from typing import Any, TypeVarTuple, Unpack
 
@@ -138,7 +140,14 @@ class TrioScope(Scope):
                 "another thread: hand the work over with trio.from_thread.run()"
             )
 
-    def _start(self, h: Handle[Any]) -> None:
+    _child_context = True  # trio calls fn(*args) in the child's context: so do we
+
+    def _start(self, h: Handle[Any], ctx: Context | None) -> None:
+        if ctx is not None:
+            # start_soon copies the current context: run it in ``ctx``, so that the
+            # child runs in a copy of the context ``fn(*args)`` was called in.
+            ctx.run(self._start, h, None)
+            return
         # Name the trio task after the child's function: more useful than the wrapper's
         # name, and an existing string (trio would format a new one for every task).
         name = getattr(h._coro, "__qualname__", None) or h.name
@@ -160,8 +169,9 @@ class TrioScope(Scope):
             and self._where() == self._here
             and CURRENT.get() is self
         ):
+            ctx = copy_context()  # the child's context, made here (see Scope.spawn)
             try:  # _coroutine_of, inlined as in Scope.spawn: a call less per child
-                coro = fn(*args)
+                coro = ctx.run(fn, *args)
             except TypeError:
                 not_a_function(fn, "launch")
                 raise
@@ -172,7 +182,7 @@ class TrioScope(Scope):
                 name = getattr(coro, "__qualname__", type(coro).__name__)
             site = (frame.f_code, frame.f_lasti)
             self._launch_sites[coro] = site  # for tree(); the wrapper takes it out
-            self._nursery.start_soon(_run_launched, self, coro, site, name=name)
+            ctx.run(partial(self._nursery.start_soon, name=name), _run_launched, self, coro, site)
         else:
             self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 

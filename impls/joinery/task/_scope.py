@@ -16,7 +16,7 @@ from functools import partial
 from types import CodeType, CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
 
-from joinery.task._calls import coroutine_of, coroutine_or_error, not_a_function
+from joinery.task._calls import coroutine_of, coroutine_or_error, not_a_function, runs_no_code
 from joinery.task._errors import (
     Cancelled,
     CancelRequested,
@@ -148,7 +148,7 @@ class Scope(ABC):
         frame = sys._getframe(1)
         # On trio the child's context is made here and ``fn(*args)`` runs in it, as
         # trio's start_soon does: a ContextVar a factory sets belongs to the child.
-        ctx = copy_context() if self._child_context else None
+        ctx = copy_context() if self._child_context and not runs_no_code(fn) else None
         try:
             coro = fn(*args) if ctx is None else ctx.run(fn, *args)
         except TypeError:
@@ -538,7 +538,7 @@ class Scope(ABC):
         self, fn: Any, args: tuple[Any, ...], verb: str
     ) -> tuple[Coroutine[Any, Any, Any], Context | None]:
         """``fn(*args)`` as a coroutine, called in the child's own context on trio."""
-        if not self._child_context:
+        if not self._child_context or runs_no_code(fn):
             return coroutine_of(fn, args, verb), None
         ctx = copy_context()
         return ctx.run(coroutine_of, fn, args, verb), ctx

@@ -19,7 +19,7 @@ from typing import Any, TypeVarTuple, Unpack
 
 import trio
 
-from joinery.task._calls import coroutine_or_error, not_a_function, strip_wrapper
+from joinery.task._calls import coroutine_or_error, not_a_function, runs_no_code, strip_wrapper
 from joinery.task._errors import Cancelled
 from joinery.task._handle import (
     CANCELLED,
@@ -169,9 +169,10 @@ class TrioScope(Scope):
             and self._where() == self._here
             and CURRENT.get() is self
         ):
-            ctx = copy_context()  # the child's context, made here (see Scope.spawn)
+            # The child's context is made here if fn is a factory (see Scope.spawn).
+            ctx = None if runs_no_code(fn) else copy_context()
             try:  # _coroutine_of, inlined as in Scope.spawn: a call less per child
-                coro = ctx.run(fn, *args)
+                coro = fn(*args) if ctx is None else ctx.run(fn, *args)
             except TypeError:
                 not_a_function(fn, "launch")
                 raise
@@ -182,7 +183,12 @@ class TrioScope(Scope):
                 name = getattr(coro, "__qualname__", type(coro).__name__)
             site = (frame.f_code, frame.f_lasti)
             self._launch_sites[coro] = site  # for tree(); the wrapper takes it out
-            ctx.run(partial(self._nursery.start_soon, name=name), _run_launched, self, coro, site)
+            if ctx is None:
+                self._nursery.start_soon(_run_launched, self, coro, site, name=name)
+            else:
+                ctx.run(
+                    partial(self._nursery.start_soon, name=name), _run_launched, self, coro, site
+                )
         else:
             self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 

@@ -1114,3 +1114,17 @@ def test_1_10_a_queued_child_runs_in_its_spawners_context(run: Any, verb: str) -
 
     run(main)
     assert seen == ["spawner's"]
+
+
+def test_a_scope_cancelled_before_entry_is_cancelled_on_entry(run_on: Any) -> None:
+    # (was an AttributeError on trio) As a trio CancelScope cancelled before entry.
+    async def main() -> str:
+        s = task.scope()
+        s.cancel(KeyError("early"))
+        async with s:
+            with pytest.raises(task.ScopeClosedError):
+                s.spawn(_sleep_then, 1)
+            await anyio.sleep(10)
+        return f"{type(s.cause).__name__} at {anyio.current_time()}"
+
+    assert _on_both(run_on, main) == [("returned", "KeyError at 0.0")] * 2

@@ -49,6 +49,8 @@ class AsyncioScope(Scope):
         self._enter_common(task, loop)
         if self._shield:
             SHIELDS.setdefault(task, []).append(self)
+        if self._cancel_called:  # cancelled before entry: the body's first checkpoint
+            self._deliver()
         self._set_deadline(loop.time())
         if self._deadline is not None:
             if self._deadline <= loop.time():  # timeout=0: the body's first checkpoint

@@ -621,6 +621,8 @@ class Scope(ABC):
         self._cancel_called = True
         self._accepting = False
         self._cause = cause
+        if self._state == NEW:
+            return  # cancelled before entry (as a trio CancelScope may be): on entry
         while self._queue:  # never started: close, so no "never awaited" warning
             self._interrupted = True
             h = self._queue.popleft()
@@ -695,7 +697,7 @@ class Scope(ABC):
     def _enter_common(self, owner: object, key: object) -> None:
         self._check_new()
         self._state = OPEN
-        self._accepting = True
+        self._accepting = not self._cancel_called
         self._owner = owner
         self._key = key
         self._parent = CURRENT.get()

@@ -51,6 +51,8 @@ class TrioScope(Scope):
         self._launch_sites: dict[Coroutine[Any, Any, Any], tuple[CodeType, int]] = {}
         self._manager = trio.open_nursery(strict_exception_groups=True)
         self._nursery = await self._manager.__aenter__()
+        if self._cancel_called:  # cancelled before entry: the body's first checkpoint
+            self._cancel_backend()
         self._set_deadline(trio.current_time())
         if self._deadline is not None:
             self._nursery.cancel_scope.deadline = self._deadline

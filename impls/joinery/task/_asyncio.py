@@ -10,10 +10,11 @@ that entered the scope, and ``uncancel()`` it on exit so only our own request is
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from asyncio import CancelledError, events
 from collections.abc import Callable
-from contextvars import copy_context
+from contextvars import Context, copy_context
 from types import TracebackType
 from typing import Any
 
@@ -48,9 +49,14 @@ class AsyncioScope(Scope):
         self._enter_common(task, loop)
         if self._shield:
             SHIELDS.setdefault(task, []).append(self)
+        if self._cancel_called:  # cancelled before entry: the body's first checkpoint
+            self._deliver()
         self._set_deadline(loop.time())
         if self._deadline is not None:
-            self._timer = loop.call_at(self._deadline, self._fire_deadline)
+            if self._deadline <= loop.time():  # timeout=0: the body's first checkpoint
+                self._fire_deadline()  # is cancelled, as trio's (its timer would be late)
+            else:
+                self._timer = loop.call_at(self._deadline, self._fire_deadline)
         return self
 
     async def __aexit__(
@@ -81,8 +87,15 @@ class AsyncioScope(Scope):
             self._cancel(None)
         if self._running:
             self._watch_for_lost_children()
-        while self._running:
+        yielded = False
+        while self._running or not yielded:
+            # The exit is a schedule point even with no child left, as trio's nursery
+            # exit is: a sibling spawned before a nested scope runs before the body goes
+            # on, on both backends (spawn(a); async with scope(): pass; s.cancel()).
+            yielded = True
             self._exit_waiter = self._loop.create_future()
+            if not self._running:
+                self._loop.call_soon(_set_none, self._exit_waiter)
             try:
                 await self._exit_waiter
             except asyncio.CancelledError as e:
@@ -101,7 +114,20 @@ class AsyncioScope(Scope):
             if not stack:
                 del SHIELDS[task]
             self._poke_enclosing()
-        return self._leave(exc, body_error, outer)
+        try:
+            return self._leave(exc, body_error, outer)
+        except BaseException as raised:
+            # A cancellation from outside lost to the failures we raise: re-arm it, so
+            # the caller's next await is cancelled (3.13's TaskGroup does the same,
+            # gh-116720). Only from 3.13: before, uncancel() cannot withdraw a re-armed
+            # request, so an asyncio.timeout or anyio scope that cancelled us and is
+            # exited by our group would leak it into the code after it:
+            #     with anyio.CancelScope() as cs: cs.cancel(); async with scope(): 1/0
+            #     await anything()   # <- cancelled by the leak on 3.11
+            if _REARM and not isinstance(raised, CancelledError) and task.cancelling() > 0:
+                task.uncancel()
+                task.cancel()
+            raise
 
     def _now(self) -> float:
         return self._loop.time()
@@ -130,14 +156,16 @@ class AsyncioScope(Scope):
                 f"{self._loop!r}: {fix}"
             )
 
-    def _start(self, h: Handle[Any]) -> None:
+    def _start(self, h: Handle[Any], ctx: Context | None) -> None:
         # The child sees the spawner's context variables, as create_task() gives it,
         # with this scope as the current one (for task.cause()).
-        if CURRENT.get() is self:  # spawned by the body or a sibling: nothing to add
+        if ctx is None and CURRENT.get() is self:  # spawned by the body or a sibling
             t = self._loop.create_task(_child(h))
         else:
-            ctx = copy_context()
-            ctx.run(CURRENT.set, self)
+            if ctx is None:
+                ctx = copy_context()
+            if ctx.get(CURRENT) is not self:
+                ctx.run(CURRENT.set, self)
             t = self._loop.create_task(_child(h), context=ctx)
         if not t.done():  # (an eager task factory, 3.12+, may have finished it already)
             h._value = t  # the task, while RUNNING (see Handle)
@@ -258,11 +286,19 @@ class AsyncioScope(Scope):
             self._exit_waiter.set_result(None)
 
 
+_REARM = sys.version_info >= (3, 13)
+"""Whether uncancel() also withdraws a pending request (see AsyncioScope.__aexit__)."""
+
 SHIELDS: dict[asyncio.Task[Any], list[Scope]] = {}
 """The shielded scopes each task is in, innermost last (see AsyncioScope._shielded_below)."""
 
 _FIRST_SWEEP, _LAST_SWEEP = 0.01, 1.0
 """Seconds between two sweeps for lost children: the first, and the most (it doubles)."""
+
+
+def _set_none(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 def _started(t: asyncio.Task[Any]) -> bool:

@@ -7,7 +7,7 @@ nothing of joinery.task, so anything may import it.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Coroutine, Generator
-from types import CoroutineType
+from types import CoroutineType, FunctionType
 from typing import Any
 
 
@@ -62,3 +62,16 @@ def strip_wrapper(exc: BaseException) -> BaseException:
     if tb is not None:
         exc.__traceback__ = tb.tb_next
     return exc
+
+
+def runs_no_code(fn: object) -> bool:
+    """Whether calling ``fn`` only creates a coroutine: a plain ``async def`` function.
+
+    Such a call runs none of the user's code, so the context it is made in does not
+    matter: trio's "call fn in the child's context" costs a context copy only for
+    factories (a sync function or a partial returning a coroutine).
+    """
+    return type(fn) is FunctionType and bool(fn.__code__.co_flags & _CO_COROUTINE)
+
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE

@@ -11,12 +11,12 @@ import sys
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from contextvars import ContextVar, Token
+from contextvars import Context, ContextVar, Token, copy_context
 from functools import partial
 from types import CodeType, CoroutineType, TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, TypeVarTuple, Unpack
 
-from joinery.task._calls import coroutine_of, coroutine_or_error, not_a_function
+from joinery.task._calls import coroutine_of, coroutine_or_error, not_a_function, runs_no_code
 from joinery.task._errors import (
     Cancelled,
     CancelRequested,
@@ -69,6 +69,10 @@ class Scope(ABC):
     into after it exits: both are refused with an error naming the mistake.
     """
 
+    _child_context = False
+    """Whether ``fn(*args)`` runs in the child's own context (trio's rule), else in the
+    spawner's (asyncio's create_task and TaskGroup's rule)."""
+
     def __init__(
         self,
         *,
@@ -100,6 +104,7 @@ class Scope(ABC):
         self._accepting = False
         self._children: dict[Handle[Any], None] = {}  # live, or done but not yet consumed
         self._queue: deque[Handle[Any]] = deque()  # spawned, waiting for a slot
+        self._queued_contexts: dict[Handle[Any], Context] = {}  # their spawners' contexts
         self._running = 0
         self._failed: list[Handle[Any]] = []
         self._base_error: BaseException | None = None
@@ -141,8 +146,11 @@ class Scope(ABC):
         if not self._accepting or self._deadline is not None or self._where() != self._here:
             self._admit(fn)
         frame = sys._getframe(1)
+        # On trio the child's context is made here and ``fn(*args)`` runs in it, as
+        # trio's start_soon does: a ContextVar a factory sets belongs to the child.
+        ctx = copy_context() if self._child_context and not runs_no_code(fn) else None
         try:
-            coro = fn(*args)
+            coro = fn(*args) if ctx is None else ctx.run(fn, *args)
         except TypeError:
             not_a_function(fn)
             raise
@@ -151,11 +159,11 @@ class Scope(ABC):
         h: Handle[T] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         self._children[h] = None
         if self._limit is not None and self._running - self._n_services >= self._limit:
-            self._queue.append(h)
+            self._enqueue(h, ctx)
         else:
             h._kind = RUNNING  # (Scope._begin inlined: the hot path, see _child_returned)
             self._running += 1
-            self._start(h)
+            self._start(h, ctx)
         return h
 
     def launch(self, fn: Callable[[Unpack[PosArgsT]], Awaitable[None]], *args: *PosArgsT) -> None:
@@ -198,15 +206,15 @@ class Scope(ABC):
         self._admit(fn)
         frame = sys._getframe(1)
         status = TaskStatus(self)
-        coro = coroutine_of(partial(fn, task_status=status), args, "start")
+        coro, ctx = self._call(partial(fn, task_status=status), args, "start")
         h: Handle[None] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         h._use = STARTING
         status._handle = h
         self._children[h] = None
         if self._limit is not None and self._running - self._n_services >= self._limit:
-            self._queue.append(h)
+            self._enqueue(h, ctx)
         else:
-            self._begin(h)
+            self._begin(h, ctx)
         try:
             if not status._started and h._kind <= RUNNING:
                 await self._wait_done(h)
@@ -249,9 +257,10 @@ class Scope(ABC):
         ):
             return None
         frame = sys._getframe(1)
-        h: Handle[T] = self._handle_type(self, coroutine_of(fn, args), frame.f_code, frame.f_lasti)
+        coro, ctx = self._call(fn, args, "try_spawn")
+        h: Handle[T] = self._handle_type(self, coro, frame.f_code, frame.f_lasti)
         self._children[h] = None
-        self._begin(h)
+        self._begin(h, ctx)
         return h
 
     def service(
@@ -426,13 +435,14 @@ class Scope(ABC):
         """:meth:`launch` through a handle, consumed at birth (waits for a slot if full)."""
         if not self._accepting or self._deadline is not None or self._where() != self._here:
             self._admit(fn)
-        h: Handle[None] = self._handle_type(self, coroutine_of(fn, args, "launch"), code, lasti)
+        coro, ctx = self._call(fn, args, "launch")
+        h: Handle[None] = self._handle_type(self, coro, code, lasti)
         h._use = LAUNCHED
         self._children[h] = None
         if self._limit is not None and self._running - self._n_services >= self._limit:
-            self._queue.append(h)
+            self._enqueue(h, ctx)
         else:
-            self._begin(h)
+            self._begin(h, ctx)
 
     def _admit(self, fn: object) -> None:
         """Refuse a spawn that would be an orphan, or that comes from the wrong place."""
@@ -503,15 +513,35 @@ class Scope(ABC):
             and not self._cancel_called
             and (self._limit is None or self._running - self._n_services < self._limit)
         ):
-            self._begin(self._queue.popleft())
+            h = self._queue.popleft()
+            self._begin(h, self._queued_contexts.pop(h))
         elif self._running == 0:
             self._all_done()
 
-    def _begin(self, h: Handle[Any]) -> None:
-        """Count ``h`` as running and have the backend start it."""
+    def _begin(self, h: Handle[Any], ctx: Context | None = None) -> None:
+        """Count ``h`` as running and have the backend start it (in ``ctx`` if given)."""
         h._kind = RUNNING
         self._running += 1
-        self._start(h)
+        self._start(h, ctx)
+
+    def _enqueue(self, h: Handle[Any], ctx: Context | None) -> None:
+        """Queue ``h`` for a slot, with the context it must run in.
+
+        Started later, from whichever sibling frees the slot, it must still run in
+        its spawner's context, not that sibling's:
+            s.spawn(a); var.set(1); s.spawn(b)   # limit=1: b sees var == 1
+        """
+        self._queue.append(h)
+        self._queued_contexts[h] = copy_context() if ctx is None else ctx
+
+    def _call(
+        self, fn: Any, args: tuple[Any, ...], verb: str
+    ) -> tuple[Coroutine[Any, Any, Any], Context | None]:
+        """``fn(*args)`` as a coroutine, called in the child's own context on trio."""
+        if not self._child_context or runs_no_code(fn):
+            return coroutine_of(fn, args, verb), None
+        ctx = copy_context()
+        return ctx.run(coroutine_of, fn, args, verb), ctx
 
     def _admit_service(self, h: Handle[Any]) -> None:
         """Start a service's child: it takes no ``limit`` slot (see Service)."""
@@ -591,9 +621,12 @@ class Scope(ABC):
         self._cancel_called = True
         self._accepting = False
         self._cause = cause
+        if self._state == NEW:
+            return  # cancelled before entry (as a trio CancelScope may be): on entry
         while self._queue:  # never started: close, so no "never awaited" warning
             self._interrupted = True
             h = self._queue.popleft()
+            self._queued_contexts.pop(h, None)
             h._coro.close()
             h._kind = CANCELLED
             if h._waiters is not None:
@@ -664,7 +697,7 @@ class Scope(ABC):
     def _enter_common(self, owner: object, key: object) -> None:
         self._check_new()
         self._state = OPEN
-        self._accepting = True
+        self._accepting = not self._cancel_called
         self._owner = owner
         self._key = key
         self._parent = CURRENT.get()
@@ -823,8 +856,12 @@ class Scope(ABC):
         """Raise RuntimeError unless called from the scope's own thread and event loop."""
 
     @abstractmethod
-    def _start(self, h: Handle[Any]) -> None:
-        """Run ``h._coro`` as a child; call :meth:`_child_done` exactly once when it ends."""
+    def _start(self, h: Handle[Any], ctx: Context | None) -> None:
+        """Run ``h._coro`` as a child (in a copy of ``ctx``, else of the current context).
+
+        The child reports its end exactly once (:meth:`_child_returned`,
+        :meth:`_child_ended` or :meth:`_child_raised`).
+        """
 
     @abstractmethod
     def _cancel_backend(self) -> None:

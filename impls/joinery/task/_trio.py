@@ -8,15 +8,18 @@ scope decides what to raise. Trio's ``Cancelled.reason`` is a string, so the cau
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import Context, copy_context
+from functools import partial
 from types import CodeType, CoroutineType, TracebackType
 from typing import Any, TypeVarTuple, Unpack
 
 import trio
 
-from joinery.task._calls import coroutine_or_error, not_a_function, strip_wrapper
+from joinery.task._calls import coroutine_or_error, not_a_function, runs_no_code, strip_wrapper
 from joinery.task._errors import Cancelled
 from joinery.task._handle import (
     CANCELLED,
@@ -48,6 +51,8 @@ class TrioScope(Scope):
         self._launch_sites: dict[Coroutine[Any, Any, Any], tuple[CodeType, int]] = {}
         self._manager = trio.open_nursery(strict_exception_groups=True)
         self._nursery = await self._manager.__aenter__()
+        if self._cancel_called:  # cancelled before entry: the body's first checkpoint
+            self._cancel_backend()
         self._set_deadline(trio.current_time())
         if self._deadline is not None:
             self._nursery.cancel_scope.deadline = self._deadline
@@ -96,6 +101,20 @@ class TrioScope(Scope):
                             body_error = leaf
                         self._cancel(leaf)
                     raised = cancelled
+            if isinstance(raised, BaseExceptionGroup):
+                # The strict nursery wraps an enclosing cancellation in a group; passed
+                # on like that, `except trio.Cancelled` around this scope would miss it
+                # and an enclosing child would "fail" with it. Raise one Cancelled.
+                leaves = _leaves(raised)
+                raised = to_trio if any(leaf is to_trio for leaf in leaves) else leaves[0]
+        if raised is None and not self._shield and trio.current_effective_deadline() == -math.inf:
+            # An enclosing cancellation reached the scope while it joined children that
+            # swallowed it: the nursery absorbed it. It propagates, as on asyncio:
+            #     with move_on_after(0.5): async with scope() as s: s.spawn(swallows)
+            try:
+                await trio.lowlevel.checkpoint()
+            except trio.Cancelled as c:
+                raised = c
         if self._shield_scope is not None:
             self._shield_scope.__exit__(None, None, None)
         self._poll_deadline()
@@ -123,7 +142,14 @@ class TrioScope(Scope):
                 "another thread: hand the work over with trio.from_thread.run()"
             )
 
-    def _start(self, h: Handle[Any]) -> None:
+    _child_context = True  # trio calls fn(*args) in the child's context: so do we
+
+    def _start(self, h: Handle[Any], ctx: Context | None) -> None:
+        if ctx is not None:
+            # start_soon copies the current context: run it in ``ctx``, so that the
+            # child runs in a copy of the context ``fn(*args)`` was called in.
+            ctx.run(self._start, h, None)
+            return
         # Name the trio task after the child's function: more useful than the wrapper's
         # name, and an existing string (trio would format a new one for every task).
         name = getattr(h._coro, "__qualname__", None) or h.name
@@ -145,8 +171,10 @@ class TrioScope(Scope):
             and self._where() == self._here
             and CURRENT.get() is self
         ):
+            # The child's context is made here if fn is a factory (see Scope.spawn).
+            ctx = None if runs_no_code(fn) else copy_context()
             try:  # _coroutine_of, inlined as in Scope.spawn: a call less per child
-                coro = fn(*args)
+                coro = fn(*args) if ctx is None else ctx.run(fn, *args)
             except TypeError:
                 not_a_function(fn, "launch")
                 raise
@@ -157,7 +185,12 @@ class TrioScope(Scope):
                 name = getattr(coro, "__qualname__", type(coro).__name__)
             site = (frame.f_code, frame.f_lasti)
             self._launch_sites[coro] = site  # for tree(); the wrapper takes it out
-            self._nursery.start_soon(_run_launched, self, coro, site, name=name)
+            if ctx is None:
+                self._nursery.start_soon(_run_launched, self, coro, site, name=name)
+            else:
+                ctx.run(
+                    partial(self._nursery.start_soon, name=name), _run_launched, self, coro, site
+                )
         else:
             self._launch_handle(frame.f_code, frame.f_lasti, fn, args)
 
@@ -209,10 +242,17 @@ class TrioScope(Scope):
         else:
             self._poll_deadline()  # an expired deadline is the cause, not this failure
             self._child_done(h, FAILED, strip_wrapper(error))
-        if cancelled is e:
-            raise e
-        if cancelled is not None:
+        if cancelled is None:
+            return
+        # Re-raised from here, the Cancelled's traceback holds this frame, whose locals
+        # hold the Cancelled: a cycle that would keep the child's locals alive until the
+        # next gc.collect(). Drop them on the way out.
+        try:
+            if cancelled is e:
+                raise e
             raise cancelled from None
+        finally:
+            del e, cancelled, error
 
     def _cancel_backend(self) -> None:
         self._nursery.cancel_scope.cancel(reason=_safe_repr(self._cause))

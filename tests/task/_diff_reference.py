@@ -1,6 +1,6 @@
 """A reference interpreter of joinery.task's documented semantics: no asyncio, no trio.
 
-It runs a generated :class:`~tests.task._diff_programs.Program` on a tiny event-driven
+It runs a generated ``_diff_programs.Program`` on a tiny event-driven
 scheduler of Python generators and returns what the real run must observe (the same
 dict as ``_diff_runtime.observe``). It is meant to be read: each rule below is one sentence
 of the semantics (notes/task-semantics.md, joinery.task's docstrings, issue 10 §1, §15).
@@ -15,7 +15,9 @@ The scheduler, trio's model:
   instead (semantics §1.2; for a handle's waiter that case is left unspecified).
 * Two tasks in one batch run in an unspecified order: a program whose outcome depends
   on it has no expected outcome (the interpreter tries several orders).
-* A checkpoint always yields (even ``sleep(0)``); awaiting a finished handle does not.
+* A checkpoint always yields (even ``sleep(0)``); awaiting a finished handle does not,
+  nor does entering a scope, nor leaving one whose children have all ended (the
+  semantics page is silent there: trio's nursery yields on exit, see findings-diff).
 
 The semantics:
 * A child cancelled before its first step never runs (no "start", no effect).
@@ -78,10 +80,6 @@ Gen = Generator[Any, Any, Any]
 
 class Cancel(BaseException):
     """The backend's cancellation, in the model."""
-
-
-class Hung(Exception):
-    """Nothing runnable, no timer left, and the program has not ended."""
 
 
 QUEUED, RUNNING, OK, FAILED, CANCELLED = "queued", "running", "ok", "failed", "cancelled"

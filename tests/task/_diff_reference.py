@@ -16,11 +16,12 @@ The scheduler, trio's model:
 * Two tasks in one batch run in an unspecified order: a program whose outcome depends
   on it has no expected outcome (the interpreter tries several orders).
 * A checkpoint always yields (even ``sleep(0)``); awaiting a finished handle does not,
-  nor does entering a scope, nor leaving one whose children have all ended (the
-  semantics page is silent there: trio's nursery yields on exit, see findings-diff).
+  nor does entering a scope. Leaving a scope is a schedule point (it yields once, even
+  with no child left) but not a cancellation point.
 
 The semantics:
-* A child cancelled before its first step never runs (no "start", no effect).
+* A child cancelled before its first step never runs (no "start", no effect). An
+  enclosing cancellation counts once it reached the scope: a task inside it got it.
 * FAIL_FAST: a child's failure cancels the scope (cause: that failure); every failure
   is raised at exit. SUPERVISE: nothing cancels; a failure no handle delivered is
   raised at exit. RACE: the first child to succeed (never a service) cancels the rest
@@ -232,6 +233,8 @@ class Reference:
         t.recheck = False
         t.waited_handle = False
         self.running_task = t
+        if isinstance(exc, Cancel):
+            self.reached(t)
         if exc is None:
             self.plain_steps.append((self.now, t, tuple(t.stack)))
         try:
@@ -250,6 +253,8 @@ class Reference:
                 self.at(
                     self.now + arg, lambda: t.blocked is token and self.schedule(t, recheck=True)
                 )
+        elif kind == "yield":  # a schedule point that is not a cancellation point
+            self.schedule(t)
         elif kind == "wait":  # for a handle, or a scope's children: woken by wake()
             self.checkpoint(t, "wait")
             t.waited_handle = isinstance(arg, Handle)
@@ -282,6 +287,14 @@ class Reference:
     def wake(self, t: Task) -> None:
         if t.blocked is not None:
             self.schedule(t, recheck=True)
+
+    def reached(self, t: Task) -> None:
+        """An enclosing cancellation reached the scopes around ``t``: now they know it."""
+        enclosing_cancelled = False
+        for s in t.stack:
+            if enclosing_cancelled and s.joinery and not s.cancelled:
+                self.cancel(s, None)
+            enclosing_cancelled = enclosing_cancelled or s.cancelled
 
     def cancel_blocked(self) -> None:
         """Level-triggered: every task blocked inside a cancelled scope gets cancelled."""
@@ -320,6 +333,8 @@ class Reference:
 
     def cause_seen(self, t: Task) -> str:
         self.read_clock(t.stack)
+        if any(getattr(s, "tie_at", None) == self.now for s in t.stack):
+            return "*"  # an enclosing cancel won a tie with a deadline: either cause
         s = t.current()
         while s is not None:
             if s.cause is not None:
@@ -373,6 +388,8 @@ class Reference:
         if swallowed:
             self.cancel(s, None)
             running = [h for h in s.children if h.kind in (QUEUED, RUNNING)]
+        if not s.running:
+            yield ("yield", None)  # a scope's exit is a schedule point (semantics §1.2)
         while s.running:
             s.exit_waiter = t
             t.shielded = foreign is not None or swallowed
@@ -419,6 +436,8 @@ class Reference:
 
     def fire_deadline(self, s: RScope) -> None:
         if s.exited or any(x.cancelled for x in s.stack):
+            if not s.exited and not s.cancelled and self.now == s.deadline:
+                s.tie_at = self.now  # cause() may name either now (semantics §3)
             return  # exited, fired, or a cancel that fired first wins
         s.deadline_fired = True
         self.cancel(s, DeadlineExceeded("deadline"))
@@ -501,9 +520,10 @@ class Reference:
         s.workers += h.service is None
 
         def first_step() -> bool:
-            # A child cancelled before its first step never runs.
+            # A child cancelled before its first step never runs ("cancelled": the scope
+            # knows it; an enclosing cancel that has not reached it yet lets it start).
             self.read_clock(s.stack)
-            if any(x.cancelled for x in s.stack):
+            if s.cancelled:
                 self.child_done(h, CANCELLED, None)
                 return False
             return True

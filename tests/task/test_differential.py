@@ -76,16 +76,6 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         "BaseExceptionGroup[Cancelled]: except Cancelled misses it, a child 'fails' with it",
         ("nested",),
     ),
-    "nested_exit_extra_step": (
-        "§1.15 (semantics silent): a childless scope's exit is a schedule point on trio "
-        "(the nursery's), none on asyncio: a sibling spawned before it runs on trio only",
-        ("nested",),
-    ),
-    "service_failure_extra_step": (
-        "§1.15: on trio a service's failure reaches its scope one step later (its private "
-        "scope's exit is a schedule point), so the body's sleep(0) in that instant runs on",
-        ("same_instant_cancel",),
-    ),
     "nested_cause_misses_deadline": (
         "§1.15: on trio cause() in a nested scope misses the enclosing scope's deadline",
         ("nested",),
@@ -158,12 +148,31 @@ def observed(program: Program) -> dict[str, Any]:
     return {b: _diff_runtime.run(b, program.outer, fn) for b in BACKENDS}
 
 
+def matches(got: dict[str, Any], want: dict[str, Any]) -> bool:
+    """``got == want``, where the reference's ``cause=*`` (unspecified) matches any cause."""
+    if {k: v for k, v in got.items() if k != "log"} != {
+        k: v for k, v in want.items() if k != "log"
+    } or len(got["log"]) != len(want["log"]):
+        return False
+    left = list(got["log"])
+    for entry in want["log"]:
+        when, who, what = entry
+        head = what.partition("cause=*")[0]
+        for i, (w, h, x) in enumerate(left):
+            if (w, h) == (when, who) and (x == what or ("cause=*" in what and x.startswith(head))):
+                del left[i]
+                break
+        else:
+            return False
+    return True
+
+
 def check(program: Program) -> None:
     """Both backends did what the reference says (the message is a runnable reproducer)."""
     want, _ = expected(program)
     assert want is not None, "this program's outcome depends on a same-instant tie"
     got = observed(program)
-    if got["asyncio"] == got["trio"] == want:
+    if got["asyncio"] == got["trio"] and matches(got["trio"], want):
         return
     lines = [f"{b:8} {got[b]}" for b in BACKENDS]
     pytest.fail(
@@ -242,21 +251,9 @@ REGRESSIONS: dict[str, tuple[Program, str]] = {
         "outer cancel caught",
     ),
     "timeout_zero": (Program(Scope("s0", timeout=0)), "returned"),
-    "service_failure_extra_step": (
-        Program(
-            Scope(
-                "s0", body=(Service("a", (Sleep(2), Raise("ValueError", "a"))), Sleep(2), Sleep(0))
-            )
-        ),
-        "raised ExceptionGroup[ValueError('a')]",
-    ),
     "timeout_zero_checkpoint": (
         Program(Scope("s0", timeout=0, body=(Sleep(0),))),
         "raised ExceptionGroup[DeadlineExceeded]",
-    ),
-    "nested_exit_extra_step": (
-        Program(Scope("s0", body=(Spawn("a", (), "discard"), Nest(Scope("s1")), Cancel()))),
-        "returned",
     ),
     "deadline_swallowed": (
         Program(Scope("s0", timeout=1.5, body=(Spawn("a", (Swallow(2),), "discard"), Sleep(1)))),

@@ -42,8 +42,8 @@ The semantics:
   first served, and never start once the scope is cancelled.
 * A cancellation from outside the scope (an enclosing scope's) cancels the scope with
   no cause of its own (children read the enclosing cause) and propagates after the join
-  unless the scope has errors to raise. If the body swallowed it, the children are
-  still cancelled, and the exit raises it again only if that cancelled a child.
+  unless the scope has errors to raise. It propagates even if the body or every child
+  swallowed it, once it reached the scope (a task inside got it).
 * At exit: errors in order (child failures per policy, the body's error, the deadline's
   DeadlineExceeded, a LinearityError if the body ended normally with a handle never
   consumed and not cancelled) make an ExceptionGroup, a BaseExceptionGroup if any is
@@ -111,6 +111,7 @@ class RScope:
         self.cancelled = False
         self.cause: BaseException | None = None
         self.deadline: float | None = None
+        self.reached = False  # an enclosing cancellation reached it (a task inside got it)
         self.deadline_fired = False
         self.deadline_cancelled_something = False
         self.children: list[Handle] = []
@@ -293,6 +294,7 @@ class Reference:
         enclosing_cancelled = False
         for s in t.stack:
             if enclosing_cancelled and s.joinery and not s.cancelled:
+                s.reached = True
                 self.cancel(s, None)
             enclosing_cancelled = enclosing_cancelled or s.cancelled
 
@@ -382,17 +384,11 @@ class Reference:
         elif exc is not None:
             body_error = exc
             self.cancel(s, exc)
-        # An enclosing cancellation the body swallowed still cancels the children (it is
-        # level-triggered), but the exit raises only one that arrives while it waits.
-        swallowed = exc is None and self.cancelled_around(t)
-        if swallowed:
-            self.cancel(s, None)
-            running = [h for h in s.children if h.kind in (QUEUED, RUNNING)]
         if not s.running:
             yield ("yield", None)  # a scope's exit is a schedule point (semantics §1.2)
         while s.running:
             s.exit_waiter = t
-            t.shielded = foreign is not None or swallowed
+            t.shielded = foreign is not None
             try:
                 yield ("wait", s)
             except Cancel as e:
@@ -401,8 +397,8 @@ class Reference:
             finally:
                 t.shielded = False
                 s.exit_waiter = None
-        if swallowed and any(h.kind == CANCELLED for h in running):
-            foreign = Cancel()  # the children's cancellation propagates, as a nursery's
+        if foreign is None and exc is None and s.reached:
+            foreign = Cancel()  # one that reached the scope propagates, though swallowed
         if foreign is not None and s.cause is None and s.parent is not None:
             s.cause = _cause_of(s.parent)  # cancelled with an enclosing joinery scope
         error = self.finish(s, body_error, exc is None)

@@ -244,7 +244,7 @@ REGRESSIONS: dict[str, tuple[Program, str]] = {
         Program(
             Scope("s0", timeout=0.5, body=(Nest(Scope("s1", body=(Swallow(1),))),)),
         ),
-        "returned",
+        "raised ExceptionGroup[DeadlineExceeded]",
     ),
     "deadline_loses_tie": (
         Program(Scope("s0", timeout=0.5, body=(Sleep(1),)), outer=0.5),

@@ -16,8 +16,8 @@ The scheduler, trio's model:
 * Two tasks in one batch run in an unspecified order: a program whose outcome depends
   on it has no expected outcome (the interpreter tries several orders).
 * A checkpoint always yields (even ``sleep(0)``); awaiting a finished handle does not,
-  nor does entering a scope. Leaving a scope is a schedule point (it yields once, even
-  with no child left) but not a cancellation point.
+  nor does entering a scope. Leaving a scope is a checkpoint for the enclosing scopes'
+  cancellations (it yields once, even with no child left).
 
 The semantics:
 * A child cancelled before its first step never runs (no "start", no effect). An
@@ -384,8 +384,12 @@ class Reference:
         elif exc is not None:
             body_error = exc
             self.cancel(s, exc)
-        if not s.running:
-            yield ("yield", None)  # a scope's exit is a schedule point (semantics §1.2)
+        if not s.running:  # a scope's exit is a schedule point (semantics §1.2), where an
+            try:  # enclosing cancellation is delivered like at any checkpoint
+                yield ("sleep", 0)
+            except Cancel as e:
+                foreign = e
+                self.cancel(s, None)
         while s.running:
             s.exit_waiter = t
             t.shielded = foreign is not None

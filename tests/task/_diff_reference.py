@@ -1,6 +1,6 @@
 """A reference interpreter of joinery.task's documented semantics: no asyncio, no trio.
 
-It runs a generated :class:`~tests.task._diff_programs.Program` on a tiny event-driven
+It runs a generated ``_diff_programs.Program`` on a tiny event-driven
 scheduler of Python generators and returns what the real run must observe (the same
 dict as ``_diff_runtime.observe``). It is meant to be read: each rule below is one sentence
 of the semantics (notes/task-semantics.md, joinery.task's docstrings, issue 10 §1, §15).
@@ -15,10 +15,13 @@ The scheduler, trio's model:
   instead (semantics §1.2; for a handle's waiter that case is left unspecified).
 * Two tasks in one batch run in an unspecified order: a program whose outcome depends
   on it has no expected outcome (the interpreter tries several orders).
-* A checkpoint always yields (even ``sleep(0)``); awaiting a finished handle does not.
+* A checkpoint always yields (even ``sleep(0)``); awaiting a finished handle does not,
+  nor does entering a scope. Leaving a scope is a checkpoint for the enclosing scopes'
+  cancellations (it yields once, even with no child left).
 
 The semantics:
-* A child cancelled before its first step never runs (no "start", no effect).
+* A child cancelled before its first step never runs (no "start", no effect). An
+  enclosing cancellation counts once it reached the scope: a task inside it got it.
 * FAIL_FAST: a child's failure cancels the scope (cause: that failure); every failure
   is raised at exit. SUPERVISE: nothing cancels; a failure no handle delivered is
   raised at exit. RACE: the first child to succeed (never a service) cancels the rest
@@ -39,8 +42,8 @@ The semantics:
   first served, and never start once the scope is cancelled.
 * A cancellation from outside the scope (an enclosing scope's) cancels the scope with
   no cause of its own (children read the enclosing cause) and propagates after the join
-  unless the scope has errors to raise. If the body swallowed it, the children are
-  still cancelled, and the exit raises it again only if that cancelled a child.
+  unless the scope has errors to raise. It propagates even if the body or every child
+  swallowed it, once it reached the scope (a task inside got it).
 * At exit: errors in order (child failures per policy, the body's error, the deadline's
   DeadlineExceeded, a LinearityError if the body ended normally with a handle never
   consumed and not cancelled) make an ExceptionGroup, a BaseExceptionGroup if any is
@@ -80,10 +83,6 @@ class Cancel(BaseException):
     """The backend's cancellation, in the model."""
 
 
-class Hung(Exception):
-    """Nothing runnable, no timer left, and the program has not ended."""
-
-
 QUEUED, RUNNING, OK, FAILED, CANCELLED = "queued", "running", "ok", "failed", "cancelled"
 PENDING, DELIVERED, DISCARDED, LAUNCHED = "pending", "delivered", "discarded", "launched"
 
@@ -112,6 +111,7 @@ class RScope:
         self.cancelled = False
         self.cause: BaseException | None = None
         self.deadline: float | None = None
+        self.reached = False  # an enclosing cancellation reached it (a task inside got it)
         self.deadline_fired = False
         self.deadline_cancelled_something = False
         self.children: list[Handle] = []
@@ -234,6 +234,8 @@ class Reference:
         t.recheck = False
         t.waited_handle = False
         self.running_task = t
+        if isinstance(exc, Cancel):
+            self.reached(t)
         if exc is None:
             self.plain_steps.append((self.now, t, tuple(t.stack)))
         try:
@@ -252,6 +254,8 @@ class Reference:
                 self.at(
                     self.now + arg, lambda: t.blocked is token and self.schedule(t, recheck=True)
                 )
+        elif kind == "yield":  # a schedule point that is not a cancellation point
+            self.schedule(t)
         elif kind == "wait":  # for a handle, or a scope's children: woken by wake()
             self.checkpoint(t, "wait")
             t.waited_handle = isinstance(arg, Handle)
@@ -284,6 +288,15 @@ class Reference:
     def wake(self, t: Task) -> None:
         if t.blocked is not None:
             self.schedule(t, recheck=True)
+
+    def reached(self, t: Task) -> None:
+        """An enclosing cancellation reached the scopes around ``t``: now they know it."""
+        enclosing_cancelled = False
+        for s in t.stack:
+            if enclosing_cancelled and s.joinery and not s.cancelled:
+                s.reached = True
+                self.cancel(s, None)
+            enclosing_cancelled = enclosing_cancelled or s.cancelled
 
     def cancel_blocked(self) -> None:
         """Level-triggered: every task blocked inside a cancelled scope gets cancelled."""
@@ -322,6 +335,8 @@ class Reference:
 
     def cause_seen(self, t: Task) -> str:
         self.read_clock(t.stack)
+        if any(getattr(s, "tie_at", None) == self.now for s in t.stack):
+            return "*"  # an enclosing cancel won a tie with a deadline: either cause
         s = t.current()
         while s is not None:
             if s.cause is not None:
@@ -369,15 +384,15 @@ class Reference:
         elif exc is not None:
             body_error = exc
             self.cancel(s, exc)
-        # An enclosing cancellation the body swallowed still cancels the children (it is
-        # level-triggered), but the exit raises only one that arrives while it waits.
-        swallowed = exc is None and self.cancelled_around(t)
-        if swallowed:
-            self.cancel(s, None)
-            running = [h for h in s.children if h.kind in (QUEUED, RUNNING)]
+        if not s.running:  # a scope's exit is a schedule point (semantics §1.2), where an
+            try:  # enclosing cancellation is delivered like at any checkpoint
+                yield ("sleep", 0)
+            except Cancel as e:
+                foreign = e
+                self.cancel(s, None)
         while s.running:
             s.exit_waiter = t
-            t.shielded = foreign is not None or swallowed
+            t.shielded = foreign is not None
             try:
                 yield ("wait", s)
             except Cancel as e:
@@ -386,8 +401,8 @@ class Reference:
             finally:
                 t.shielded = False
                 s.exit_waiter = None
-        if swallowed and any(h.kind == CANCELLED for h in running):
-            foreign = Cancel()  # the children's cancellation propagates, as a nursery's
+        if foreign is None and exc is None and s.reached:
+            foreign = Cancel()  # one that reached the scope propagates, though swallowed
         if foreign is not None and s.cause is None and s.parent is not None:
             s.cause = _cause_of(s.parent)  # cancelled with an enclosing joinery scope
         error = self.finish(s, body_error, exc is None)
@@ -421,6 +436,8 @@ class Reference:
 
     def fire_deadline(self, s: RScope) -> None:
         if s.exited or any(x.cancelled for x in s.stack):
+            if not s.exited and not s.cancelled and self.now == s.deadline:
+                s.tie_at = self.now  # cause() may name either now (semantics §3)
             return  # exited, fired, or a cancel that fired first wins
         s.deadline_fired = True
         self.cancel(s, DeadlineExceeded("deadline"))
@@ -503,9 +520,10 @@ class Reference:
         s.workers += h.service is None
 
         def first_step() -> bool:
-            # A child cancelled before its first step never runs.
+            # A child cancelled before its first step never runs ("cancelled": the scope
+            # knows it; an enclosing cancel that has not reached it yet lets it start).
             self.read_clock(s.stack)
-            if any(x.cancelled for x in s.stack):
+            if s.cancelled:
                 self.child_done(h, CANCELLED, None)
                 return False
             return True

@@ -76,16 +76,6 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         "BaseExceptionGroup[Cancelled]: except Cancelled misses it, a child 'fails' with it",
         ("nested",),
     ),
-    "nested_exit_extra_step": (
-        "§1.15 (semantics silent): a childless scope's exit is a schedule point on trio "
-        "(the nursery's), none on asyncio: a sibling spawned before it runs on trio only",
-        ("nested",),
-    ),
-    "service_failure_extra_step": (
-        "§1.15: on trio a service's failure reaches its scope one step later (its private "
-        "scope's exit is a schedule point), so the body's sleep(0) in that instant runs on",
-        ("same_instant_cancel",),
-    ),
     "nested_cause_misses_deadline": (
         "§1.15: on trio cause() in a nested scope misses the enclosing scope's deadline",
         ("nested",),
@@ -101,6 +91,12 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "timeout_zero_checkpoint": (
         "§1.4/§1.15: with timeout=0 a checkpoint in the body is cancelled on trio, not on "
         "asyncio (its timer runs after the body's next step)",
+        ("timeout_zero",),
+    ),
+    "timeout_zero_after_cancel": (
+        "§1.4: timeout=0, s.cancel() first, then a spawn refused by that cancel: main puts "
+        "the ScopeClosedError in the group; task-core's asyncio raises DeadlineExceeded "
+        "though cancel() fired first",
         ("timeout_zero",),
     ),
     "deadline_swallowed": (
@@ -130,6 +126,17 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         "children that swallow it is absorbed instead of propagated",
         ("swallow_with_outer",),
     ),
+    "outer_cancel_swallowed_by_body": (
+        "§1.15 (semantics §2/§3): on asyncio a body that swallowed an outer cancellation "
+        "(asyncio.timeout) exits quietly; level-triggered, the exit re-raises it (trio)",
+        ("swallow_with_outer",),
+    ),
+    "reached_scope_still_spawns": (
+        "§1.3/§1.5 (semantics vocabulary): a nested scope whose body swallowed an enclosing "
+        "cancellation counts as cancelled, yet task-core still accepts a spawn there and "
+        "runs the child (main: see cancelled_in_group)",
+        ("body_swallow", "nested"),
+    ),
     "late_failure": (
         "§1.15: asyncio applies a failure one loop step later: a sibling woken in that "
         "instant runs on (semantics §1.1/§1.2)",
@@ -158,12 +165,31 @@ def observed(program: Program) -> dict[str, Any]:
     return {b: _diff_runtime.run(b, program.outer, fn) for b in BACKENDS}
 
 
+def matches(got: dict[str, Any], want: dict[str, Any]) -> bool:
+    """``got == want``, where the reference's ``cause=*`` (unspecified) matches any cause."""
+    if {k: v for k, v in got.items() if k != "log"} != {
+        k: v for k, v in want.items() if k != "log"
+    } or len(got["log"]) != len(want["log"]):
+        return False
+    left = list(got["log"])
+    for entry in want["log"]:
+        when, who, what = entry
+        head = what.partition("cause=*")[0]
+        for i, (w, h, x) in enumerate(left):
+            if (w, h) == (when, who) and (x == what or ("cause=*" in what and x.startswith(head))):
+                del left[i]
+                break
+        else:
+            return False
+    return True
+
+
 def check(program: Program) -> None:
     """Both backends did what the reference says (the message is a runnable reproducer)."""
     want, _ = expected(program)
     assert want is not None, "this program's outcome depends on a same-instant tie"
     got = observed(program)
-    if got["asyncio"] == got["trio"] == want:
+    if all(matches(got[b], want) for b in BACKENDS):  # (so the backends agree too)
         return
     lines = [f"{b:8} {got[b]}" for b in BACKENDS]
     pytest.fail(
@@ -235,28 +261,20 @@ REGRESSIONS: dict[str, tuple[Program, str]] = {
         Program(
             Scope("s0", timeout=0.5, body=(Nest(Scope("s1", body=(Swallow(1),))),)),
         ),
-        "returned",
+        "raised ExceptionGroup[DeadlineExceeded]",
     ),
     "deadline_loses_tie": (
         Program(Scope("s0", timeout=0.5, body=(Sleep(1),)), outer=0.5),
         "outer cancel caught",
     ),
     "timeout_zero": (Program(Scope("s0", timeout=0)), "returned"),
-    "service_failure_extra_step": (
-        Program(
-            Scope(
-                "s0", body=(Service("a", (Sleep(2), Raise("ValueError", "a"))), Sleep(2), Sleep(0))
-            )
-        ),
-        "raised ExceptionGroup[ValueError('a')]",
+    "timeout_zero_after_cancel": (
+        Program(Scope("s0", timeout=0, body=(Cancel(), Spawn("a", (), "discard")))),
+        "returned",
     ),
     "timeout_zero_checkpoint": (
         Program(Scope("s0", timeout=0, body=(Sleep(0),))),
         "raised ExceptionGroup[DeadlineExceeded]",
-    ),
-    "nested_exit_extra_step": (
-        Program(Scope("s0", body=(Spawn("a", (), "discard"), Nest(Scope("s1")), Cancel()))),
-        "returned",
     ),
     "deadline_swallowed": (
         Program(Scope("s0", timeout=1.5, body=(Spawn("a", (Swallow(2),), "discard"), Sleep(1)))),
@@ -303,6 +321,20 @@ REGRESSIONS: dict[str, tuple[Program, str]] = {
         Program(Scope("s0", body=(Spawn("a", (Swallow(1),), "discard"),)), outer=0.5),
         "outer cancel caught",
     ),
+    "outer_cancel_swallowed_by_body": (
+        Program(Scope("s0", body=(Spawn("a", (), "discard"), Swallow(1))), outer=0.5),
+        "outer cancel caught",
+    ),
+    "reached_scope_still_spawns": (
+        Program(
+            Scope(
+                "s0",
+                timeout=0.5,
+                body=(Nest(Scope("s1", body=(Swallow(1), Spawn("a", ()), Await("a")))),),
+            )
+        ),
+        "raised ExceptionGroup[DeadlineExceeded]",
+    ),
     "late_failure": (
         Program(
             Scope(
@@ -316,6 +348,20 @@ REGRESSIONS: dict[str, tuple[Program, str]] = {
             )
         ),
         "raised ExceptionGroup[ValueError('b')]",
+    ),
+}
+
+
+# Programs main gets right that a rebuild got wrong once (found against task-core).
+REGRESSIONS |= {
+    "outer_cancel_leaks_past_timeout": (
+        # A scope that raises a group while an asyncio.timeout around it fired must not
+        # leave a cancellation pending in the caller's task once the timeout has exited.
+        Program(
+            Scope("s0", "SUPERVISE", body=(Spawn("a", (Raise("ValueError", "a"),)), Sleep(1))),
+            outer=0.5,
+        ),
+        "raised ExceptionGroup[ValueError('a')]",
     ),
 }
 

@@ -74,6 +74,14 @@ def render_markdown(doc: dict[str, Any]) -> str:
             "    ```",
             "",
         ]
+    caught = doc.get("caught_after_judgment") or []
+    if caught:
+        out += [
+            "",
+            f"Judged 'needs property' against an earlier suite and killed by its sharpened "
+            f"properties now ({len(caught)}): " + ", ".join(f"`{c}`" for c in caught) + ".",
+            "",
+        ]
     for p in doc["problems"]:
         out.append(f"* problem: {p}")
     return "\n".join(out).rstrip("\n") + "\n"

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import json
 
 import pytest
 from joinery.conformance import load_catalogue
-from joinery.mutants import MUTATED_MODELS, OPERATORS, generate, load, normalized, original_source
+from joinery.mutants import (
+    MUTATED_MODELS,
+    OPERATORS,
+    generate,
+    load,
+    normalized,
+    original_source,
+    render_markdown,
+)
 from joinery.mutants._operators import Site, apply, sites
 from joinery.mutants._report import build_report, load_judgments
 from joinery.mutants._run import Result, baseline, run_jobs, run_mutant
@@ -86,6 +95,8 @@ def test_sample_killed_and_equivalent_mutants_come_out_as_judged():
     assert statuses == {KILLED: "killed", EQUIVALENT: "equivalent"}
     assert doc["models"]["gather"]["score"] == 1.0
     assert doc["problems"] == []
+    page = render_markdown(json.loads(json.dumps(doc)))
+    assert EQUIVALENT in page and "```diff" in page and KILLED not in page
 
 
 def test_a_mutant_that_never_yields_is_killed_by_the_wall_clock_budget():

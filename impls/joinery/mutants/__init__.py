@@ -22,6 +22,7 @@ from joinery.mutants._generate import (
     original_source,
     source_digest,
 )
+from joinery.mutants._markdown import render_markdown
 from joinery.mutants._operators import OPERATORS, Site
 
 __all__ = [
@@ -34,5 +35,6 @@ __all__ = [
     "load",
     "normalized",
     "original_source",
+    "render_markdown",
     "source_digest",
 ]

@@ -3,7 +3,8 @@
 ``run`` makes every mutant of the reference models, judges each with the conformance
 suite (two worker processes by default), writes the report (``--out``), prints the score
 per model and every survivor, and exits 1 when a survivor is not judged in
-``survivors.toml`` or a judgment is stale. ``show ID`` prints a mutant's diff.
+``survivors.toml`` or a judgment is stale. ``show ID`` prints a mutant's diff; ``report
+FILE [--markdown]`` prints a saved report.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from joinery.mutants._generate import MUTATED_MODELS, Mutant, diff, generate
-from joinery.mutants._report import build_report, load_judgments
+from joinery.mutants._markdown import render_markdown
+from joinery.mutants._report import SCHEMA, build_report, load_judgments
 from joinery.mutants._run import DEFAULT_BUDGET, Result, run_all
 
 
@@ -101,6 +103,22 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    path = Path(args.report)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print(f"error: no report at {path}; write it with `run --out {path}`", file=sys.stderr)
+        return 2
+    if doc.get("schema") != SCHEMA:
+        print(f"error: {path} is not a {SCHEMA} document", file=sys.stderr)
+        return 2
+    if args.markdown:
+        print(render_markdown(doc), end="")
+        return 0
+    return _print(doc)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="python -m joinery.mutants", description=__doc__)
@@ -119,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     show = sub.add_parser("show", help="print mutants' diffs")
     show.add_argument("id", nargs="+")
     show.set_defaults(func=_show)
+    report = sub.add_parser("report", help="print a report written by `run --out`")
+    report.add_argument("report", help="a joinery.mutants/1 JSON document")
+    report.add_argument("--markdown", action="store_true", help="as markdown, with the diffs")
+    report.set_defaults(func=_report)
     args = parser.parse_args(argv)
     try:
         code: int = args.func(args)

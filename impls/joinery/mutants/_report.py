@@ -10,7 +10,9 @@ A survivor is judged once, by a person, in ``survivors.toml``::
 
 ``description`` must equal the mutant's: when a model's source changes, its mutants are
 renumbered and every judgment that no longer fits is reported as stale instead of being
-silently applied to another mutant.
+silently applied to another mutant. A "needs property" mutant that a sharpened suite
+kills keeps its judgment (the report lists it under ``caught_after_judgment``); an
+"equivalent" or "accepted" one that is killed is a problem.
 """
 
 from __future__ import annotations
@@ -110,7 +112,9 @@ def build_report(
             judged = None
         if result.status == "killed":
             status = "killed"
-            if judged is not None:
+            if judged is not None and judged.judgment != "needs property":
+                # An equivalent mutant the suite tells apart: the judgment, or the suite's
+                # determinism, is wrong.
                 problems.append(f"{mutant.id} is judged {judged.judgment!r} but was killed")
         elif judged is not None and judged.judgment == "equivalent":
             status = "equivalent"
@@ -136,7 +140,9 @@ def build_report(
             "cells_run": result.cells_run,
             "evidence_differs": result.evidence_differs if status != "killed" else None,
         }
-        if status != "killed":
+        if status != "killed" or judged is not None:
+            # A killed mutant keeps its "needs property" judgment: the sharpened property
+            # that now catches it is the judgment's point, and the site shows it.
             entry["diff"] = diff(mutant)
             entry["judgment"] = (
                 None
@@ -155,6 +161,7 @@ def build_report(
         if mid.split(":")[1] in modelled:
             problems.append(f"{mid}: judged in {JUDGMENTS.name}, but there is no such mutant")
     checks_path, checks_digest = _checks_file()
+    sharpened = [e["id"] for e in entries if e["status"] == "killed" and e.get("judgment")]
     models: dict[str, Any] = {}
     for model in MUTATED_MODELS:
         if model not in per_model:
@@ -200,5 +207,6 @@ def build_report(
             "score": round(totals["killed"] / non_eq, 4) if non_eq else 1.0,
         },
         "problems": problems,
+        "caught_after_judgment": sharpened,
         "mutants": entries,
     }

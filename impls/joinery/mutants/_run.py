@@ -18,6 +18,7 @@ import multiprocessing.connection
 import re
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -170,6 +171,9 @@ def _work(job: Job) -> Any:
 
 
 def _worker(conn: multiprocessing.connection.Connection) -> None:
+    # A mutant's garbage (a coroutine it never awaited) may warn after its lab has closed;
+    # each lab records its own warnings, so the ones outside any lab are noise here.
+    warnings.simplefilter("ignore")
     while True:
         job = conn.recv()
         if job is None:

@@ -55,76 +55,11 @@ BACKENDS = ("asyncio", "trio")
 
 KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
     # class: (issue item and what differs, generator switches that leave it out)
-    "base_exception_bare": (
-        "§1.1: a child's BaseException (not KI/SystemExit) is raised bare, not grouped",
-        ("base_exceptions",),
-    ),
-    "queued_child_starts": (
-        "§1.2: trio starts the queued children of a limit scope cancelled from outside",
-        ("queue_cancelled_from_outside",),
-    ),
-    "unstarted_child_runs": (
-        "§1.15 (semantics §1.3): trio runs a child cancelled before its first step",
-        ("cancel_before_first_step",),
-    ),
-    "scope_closed_in_group": (
-        "§1.3 (semantics §1.5): a spawn refused by the scope's own cancel is a group member",
-        ("cancel_then_spawn",),
-    ),
-    "cancelled_in_group": (
-        "§1.3/§1.13: on trio an enclosing cancellation leaves a nested scope as "
-        "BaseExceptionGroup[Cancelled]: except Cancelled misses it, a child 'fails' with it",
-        ("nested",),
-    ),
-    "nested_cause_misses_deadline": (
-        "§1.15: on trio cause() in a nested scope misses the enclosing scope's deadline",
-        ("nested",),
-    ),
-    "deadline_loses_tie": (
-        "§1.4: a deadline due in the same instant as an enclosing cancel wins over it",
-        ("deadline_ties",),
-    ),
-    "timeout_zero": (
-        "§1.4/§1.15: trio raises DeadlineExceeded for timeout=0 though nothing was cancelled",
-        ("timeout_zero",),
-    ),
-    "timeout_zero_checkpoint": (
-        "§1.4/§1.15: with timeout=0 a checkpoint in the body is cancelled on trio, not on "
-        "asyncio (its timer runs after the body's next step)",
-        ("timeout_zero",),
-    ),
     "timeout_zero_after_cancel": (
         "§1.4: timeout=0, s.cancel() first, then a spawn refused by that cancel: main puts "
         "the ScopeClosedError in the group; task-core's asyncio raises DeadlineExceeded "
         "though cancel() fired first",
         ("timeout_zero",),
-    ),
-    "deadline_swallowed": (
-        "§1.4: DeadlineExceeded is raised though every cancellation was swallowed",
-        ("swallow_under_deadline",),
-    ),
-    "service_wins_race": (
-        "§1.16: a service's exit wins a RACE (and a loser's failure is dropped)",
-        ("services_in_race",),
-    ),
-    "service_takes_slot": ("§1.6: a service holds a limit slot", ("services_with_limit",)),
-    "service_not_recancelled": (
-        "§1.6: asyncio does not cancel again a service that swallowed its cancellation",
-        ("service_swallow",),
-    ),
-    "not_recancelled_after_sleep0": (
-        "§1.15: on asyncio sleep(0) after a swallowed cancellation is not cancelled again",
-        ("sleep0_after_swallow",),
-    ),
-    "body_not_recancelled": (
-        "§1.15: on asyncio a body that swallowed its cancellation is not cancelled again "
-        "(and a stale request can leak to the caller)",
-        ("body_swallow",),
-    ),
-    "outer_cancel_absorbed": (
-        "§1.15 (semantics §3): on trio an outer cancel arriving while the scope joins "
-        "children that swallow it is absorbed instead of propagated",
-        ("swallow_with_outer",),
     ),
     "outer_cancel_swallowed_by_body": (
         "§1.15 (semantics §2/§3): on asyncio a body that swallowed an outer cancellation "
@@ -136,11 +71,6 @@ KNOWN_DIFFERENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         "cancellation counts as cancelled, yet task-core still accepts a spawn there and "
         "runs the child (main: see cancelled_in_group)",
         ("body_swallow", "nested"),
-    ),
-    "late_failure": (
-        "§1.15: asyncio applies a failure one loop step later: a sibling woken in that "
-        "instant runs on (semantics §1.1/§1.2)",
-        ("same_instant_cancel",),
     ),
 }
 

@@ -320,6 +320,24 @@ def report(
     }
 
 
+def rejudge(doc: dict[str, Any], equivalents: dict[tuple[str, str, str, str], str]) -> int:
+    """Mark the survivors of a past run that ``equivalents`` now lists; re-count in place.
+
+    For judging survivors after a long run without running it again. Returns how many
+    survivors were re-marked.
+    """
+    marked = 0
+    for r in doc["results"]:
+        reason = equivalents.get((r["file"], r["operator"], r["before"], r["after"]))
+        if r["status"] == "survived" and reason is not None:
+            r.update(status="equivalent", reason=reason)
+            marked += 1
+    keep = {k: doc[k] for k in ("population", "in_annotations", "seed") if k in doc}
+    doc.update(report(doc["results"], doc["baseline_seconds"], doc["seconds"], doc["workers"]))
+    doc.update(keep)
+    return marked
+
+
 def render(doc: dict[str, Any]) -> str:
     """The summary and every survivor, one line each."""
     score = "n/a" if doc["score"] is None else f"{100 * doc['score']:.1f}%"
@@ -350,12 +368,27 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--list", action="store_true", help="print the chosen mutants; run nothing")
     p.add_argument("--out", default="build/results/mutation.json")
+    p.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="re-read equivalents.toml into the report at --out and re-score; run nothing",
+    )
     return p
 
 
 def main(args: argparse.Namespace) -> int:
     """Find, choose, run, report. Exit 1 if a mutant survived or errored."""
     cfg = Config.load(Path(args.root).resolve())
+    out = Path(args.out)
+    if not out.is_absolute():
+        out = cfg.root / out
+    if args.rejudge:
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        eq = load_equivalents(cfg.root / cfg.equivalents) if cfg.equivalents else {}
+        print(f"{rejudge(doc, eq)} survivors are listed equivalents now")
+        out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        print(render(doc))
+        return 1 if doc["survived"] or doc["errors"] else 0
     if args.operator:
         cfg.operators = args.operator
     candidates, in_annotations = find(cfg)
@@ -370,9 +403,6 @@ def main(args: argparse.Namespace) -> int:
           f"running {len(mutants)} (seed {seed})")  # fmt: skip
     doc = run(cfg, mutants, args.workers)
     doc.update(population=len(candidates), in_annotations=in_annotations, seed=seed)
-    out = Path(args.out)
-    if not out.is_absolute():
-        out = cfg.root / out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     print(render(doc))

@@ -332,7 +332,7 @@ def rejudge(doc: dict[str, Any], equivalents: dict[tuple[str, str, str, str], st
         if r["status"] == "survived" and reason is not None:
             r.update(status="equivalent", reason=reason)
             marked += 1
-    keep = {k: doc[k] for k in ("population", "in_annotations", "seed") if k in doc}
+    keep: dict[str, Any] = {k: doc[k] for k in ("population", "in_annotations", "seed") if k in doc}
     doc.update(report(doc["results"], doc["baseline_seconds"], doc["seconds"], doc["workers"]))
     doc.update(keep)
     return marked

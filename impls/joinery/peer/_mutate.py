@@ -270,8 +270,7 @@ def run(cfg: Config, mutants: list[Mutant], workers: int, log: Any = print) -> d
         flaky = ""
         if outcome != "survived":
             # Once more before giving up, and say so in the report: a baseline that
-            # fails only sometimes makes some kills doubtful (seen twice under a load
-            # average of 12, never reproduced alone; see README).
+            # fails only sometimes makes some kills doubtful.
             flaky = tail
             log(f"baseline failed once ({outcome}); running it again:\n{tail}")
             outcome, baseline, tail = _run_tests(spaces[0], cfg, timeout=900)

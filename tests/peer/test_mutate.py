@@ -89,3 +89,19 @@ def test_mutate_reports_killed_survived_and_equivalent(tmp_path: Path) -> None:
     assert "return 1 + 1  ->  return 1 - 1" in proc.stdout
     # The project itself was never mutated: the workers ran on copies.
     assert (tmp_path / "impls" / "tiny" / "__init__.py").read_text() == MODULE
+
+
+def test_rejudge_moves_listed_survivors_to_equivalent() -> None:
+    from joinery.peer._mutate import rejudge, report
+
+    def result(status: str, after: str) -> dict[str, object]:
+        return {"file": "f.py", "operator": "op", "before": "a", "after": after, "status": status}
+
+    results = [result("killed: tests failed", "b"), result("survived", "c")]
+    results.append(result("survived", "d"))
+    doc = report(results, baseline=1.0, seconds=2.0, workers=1)
+    doc["population"] = 9
+    assert (doc["killed"], doc["survived"], doc["score"]) == (1, 2, pytest.approx(1 / 3, abs=1e-3))
+    assert rejudge(doc, {("f.py", "op", "a", "c"): "same behaviour"}) == 1
+    assert (doc["survived"], doc["equivalent"], doc["population"]) == (1, 1, 9)
+    assert doc["score"] == 0.5

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -27,8 +28,14 @@ PEER = [sys.executable, "-m", "joinery.peer"]
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, str, dict[str, Any]]:
     out = tmp_path_factory.mktemp("peer") / "peer.json"
+    # Started as a shell starts a background job (CI steps, `make.py test &`): with SIGINT
+    # ignored. trio's KI tests must still get their KeyboardInterrupt.
     proc = subprocess.run(
-        [*PEER, "run", "--out", str(out)], capture_output=True, text=True, timeout=300
+        [*PEER, "run", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     return proc.returncode, proc.stdout + proc.stderr, json.loads(out.read_text())
 

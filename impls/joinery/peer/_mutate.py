@@ -242,7 +242,10 @@ def _run_tests(ws: Path, cfg: Config, timeout: float) -> tuple[str, float, str]:
     except subprocess.TimeoutExpired:
         return "killed: timeout", time.monotonic() - start, ""
     took = time.monotonic() - start
-    tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+    lines = (proc.stdout + proc.stderr).strip().splitlines()
+    # The summary, and the peer suites' mismatch lines ("test: declared -> observed"),
+    # which say which peer test killed the mutant.
+    tail = [ln.strip() for ln in lines if " -> " in ln and ln.startswith("E ")][:10] + lines[-3:]
     if proc.returncode == 0:
         return "survived", took, "\n".join(tail)
     if proc.returncode == 1:
@@ -264,6 +267,13 @@ def run(cfg: Config, mutants: list[Mutant], workers: int, log: Any = print) -> d
             _copy_project(cfg.root, ws, cfg)
             spaces.append(ws)
         outcome, baseline, tail = _run_tests(spaces[0], cfg, timeout=900)
+        flaky = ""
+        if outcome != "survived":
+            # Once more before giving up, and say so in the report: a baseline that
+            # fails only sometimes makes some kills doubtful.
+            flaky = tail
+            log(f"baseline failed once ({outcome}); running it again:\n{tail}")
+            outcome, baseline, tail = _run_tests(spaces[0], cfg, timeout=900)
         if outcome != "survived":
             raise RuntimeError(f"the tests fail before any mutation ({outcome}):\n{tail}")
         timeout = max(30.0, 3 * baseline)
@@ -294,7 +304,9 @@ def run(cfg: Config, mutants: list[Mutant], workers: int, log: Any = print) -> d
                 results.append(r)
                 where = f"{r['file']}:{r['line']}"
                 log(f"[{n}/{len(mutants)}] {r['status']:<22} {where} {r['operator']}")
-    return report(results, baseline, time.monotonic() - start, workers)
+    doc = report(results, baseline, time.monotonic() - start, workers)
+    doc["baseline_flaky"] = flaky
+    return doc
 
 
 def report(
@@ -318,6 +330,24 @@ def report(
         "workers": workers,
         "results": results,
     }
+
+
+def rejudge(doc: dict[str, Any], equivalents: dict[tuple[str, str, str, str], str]) -> int:
+    """Mark the survivors of a past run that ``equivalents`` now lists; re-count in place.
+
+    For judging survivors after a long run without running it again. Returns how many
+    survivors were re-marked.
+    """
+    marked = 0
+    for r in doc["results"]:
+        reason = equivalents.get((r["file"], r["operator"], r["before"], r["after"]))
+        if r["status"] == "survived" and reason is not None:
+            r.update(status="equivalent", reason=reason)
+            marked += 1
+    keep: dict[str, Any] = {k: doc[k] for k in ("population", "in_annotations", "seed") if k in doc}
+    doc.update(report(doc["results"], doc["baseline_seconds"], doc["seconds"], doc["workers"]))
+    doc.update(keep)
+    return marked
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -350,12 +380,27 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--list", action="store_true", help="print the chosen mutants; run nothing")
     p.add_argument("--out", default="build/results/mutation.json")
+    p.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="re-read equivalents.toml into the report at --out and re-score; run nothing",
+    )
     return p
 
 
 def main(args: argparse.Namespace) -> int:
     """Find, choose, run, report. Exit 1 if a mutant survived or errored."""
     cfg = Config.load(Path(args.root).resolve())
+    out = Path(args.out)
+    if not out.is_absolute():
+        out = cfg.root / out
+    if args.rejudge:
+        doc = json.loads(out.read_text(encoding="utf-8"))
+        eq = load_equivalents(cfg.root / cfg.equivalents) if cfg.equivalents else {}
+        print(f"{rejudge(doc, eq)} survivors are listed equivalents now")
+        out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+        print(render(doc))
+        return 1 if doc["survived"] or doc["errors"] else 0
     if args.operator:
         cfg.operators = args.operator
     candidates, in_annotations = find(cfg)
@@ -370,9 +415,6 @@ def main(args: argparse.Namespace) -> int:
           f"running {len(mutants)} (seed {seed})")  # fmt: skip
     doc = run(cfg, mutants, args.workers)
     doc.update(population=len(candidates), in_annotations=in_annotations, seed=seed)
-    out = Path(args.out)
-    if not out.is_absolute():
-        out = cfg.root / out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     print(render(doc))

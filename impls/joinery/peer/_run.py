@@ -45,6 +45,13 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:  # outside the working directory: say where it is
+        return str(path)
+
+
 def run(names: list[str], table_path: Path = _table.TABLE) -> dict[str, Any]:
     """Run the suites ``names``; return the results document (see :data:`SCHEMA`)."""
     table = _table.load(table_path)
@@ -52,7 +59,7 @@ def run(names: list[str], table_path: Path = _table.TABLE) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "versions": _versions(),
-        "table": str(table_path),
+        "table": _shown(table_path),
         "suites": {},
     }
     with tempfile.TemporaryDirectory() as tmp:

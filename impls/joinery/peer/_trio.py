@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import signal
 import sys
 import tempfile
 from typing import Any
@@ -91,6 +92,12 @@ def _patch(module: Any) -> None:
 
 def run() -> dict[str, Any]:
     """Run the selected tests under the shim; return their outcomes."""
+    # trio's KI tests raise SIGINT in their own process. A shell starts background jobs
+    # (`cmd &`, nohup, a CI step) with SIGINT ignored, Python then keeps it ignored, and
+    # test_reason_delayed_ki waited for a KeyboardInterrupt that never came. Restore
+    # Python's own handler, as an interactive start would have it.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     collector = Collector()
     with tempfile.TemporaryDirectory() as tmp:
         ini = os.path.join(tmp, "pytest.ini")

@@ -189,3 +189,16 @@ def test_every_model_has_mutants_of_each_scenario_it_defines(model):
         if callable(getattr(module, n, None))
     }
     assert defined <= functions
+
+
+def test_the_site_page_renders_the_committed_report():
+    from comparisons.sitegen._mutants import mutants_page
+
+    doc = json.loads(REPORT.read_text(encoding="utf-8"))
+    page = mutants_page(REPORT)
+    assert doc["provenance"]["commit"][:12] in page and doc["reproduce"] in page
+    for e in doc["mutants"]:
+        shown = e["status"] not in ("killed", "unsupported")
+        assert (f"* `{e['id']}` {e['description']}" in page) == shown, e["id"]
+    for name, m in doc["models"].items():
+        assert f"| {name} | {', '.join(m['backends'])} | {m['total']} | {m['killed']} |" in page

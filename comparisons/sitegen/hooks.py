@@ -23,6 +23,8 @@ from comparisons.sitegen._compat import PAGE as COMPAT_PAGE
 from comparisons.sitegen._compat import compatibility_page
 from comparisons.sitegen._data import MissingData, SiteData, load_site_data
 from comparisons.sitegen._go import merge_go
+from comparisons.sitegen._mutants import PAGE as MUTANTS_PAGE
+from comparisons.sitegen._mutants import mutants_page
 from comparisons.sitegen._render import (
     BENCH_DIR,
     MarkerError,
@@ -92,6 +94,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     compat = File.generated(config, COMPAT_PAGE, content=compatibility_page(data.build))
     files.append(compat)  # joinery.task in its peers' test suites
     _state["generated"].add(COMPAT_PAGE)
+    files.append(File.generated(config, MUTANTS_PAGE, content=mutants_page()))
+    _state["generated"].add(MUTANTS_PAGE)  # the committed mutation report
     bench = data.bench
     for p in [*bench.pages, *bench.figures, *bench.assets]:
         uri = f"{BENCH_DIR}/{bench.rel(p)}"

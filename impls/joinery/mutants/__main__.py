@@ -3,8 +3,10 @@
 ``run`` makes every mutant of the reference models, judges each with the conformance
 suite (two worker processes by default), writes the report (``--out``), prints the score
 per model and every survivor, and exits 1 when a survivor is not judged in
-``survivors.toml`` or a judgment is stale. ``show ID`` prints a mutant's diff; ``report
-FILE [--markdown]`` prints a saved report.
+``survivors.toml`` or a judgment is stale. ``show ID`` prints a mutant's diff and its key
+(the fields a ``[[survivor]]`` judgment names); ``report FILE [--markdown]`` prints a
+saved report. The site shows the committed report, ``impls/joinery/mutants/report.json``:
+rewrite it with ``run --out impls/joinery/mutants/report.json``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from joinery.mutants._generate import MUTATED_MODELS, Mutant, diff, generate
 from joinery.mutants._markdown import render_markdown
-from joinery.mutants._report import SCHEMA, build_report, load_judgments
+from joinery.mutants._report import SCHEMA, build_report, key_fields, load_judgments
 from joinery.mutants._run import DEFAULT_BUDGET, Result, run_all
 
 
@@ -64,17 +66,18 @@ def _run(args: argparse.Namespace) -> int:
 
 def _print(doc: dict[str, Any]) -> int:
     print(f"checks: {doc['checks']['file']} (sha256 {doc['checks']['sha256'][:12]})")
-    print(f"{'model':10} {'total':>5} {'killed':>6} {'equiv':>5} {'surv':>5} {'score':>7}")
-    for name, m in doc["models"].items():
+    where = doc.get("provenance") or {}
+    if where.get("uncommitted"):
+        print(f"run with uncommitted changes to: {', '.join(where['uncommitted'])}")
+    head = f"{'model':16} {'total':>5} {'killed':>6} {'equiv':>5} {'surv':>5} {'unrun':>5}"
+    print(f"{head} {'score':>7}")
+    for name, m in [*doc["models"].items(), ("all", doc["totals"])]:
+        score = "n/a" if m["score"] is None else f"{m['score']:.1%}"
         print(
-            f"{name:10} {m['total']:5} {m['killed']:6} {m['equivalent']:5} {m['survived']:5} "
-            f"{m['score']:7.1%}"
+            f"{name:16} {m['total']:5} {m['killed']:6} {m['equivalent']:5} {m['survived']:5} "
+            f"{m['unsupported']:5} {score:>7}"
         )
-    t = doc["totals"]
-    print(
-        f"{'all':10} {t['total']:5} {t['killed']:6} {t['equivalent']:5} {t['survived']:5} "
-        f"{t['score']:7.1%}   ({doc['wall_seconds']} s on {doc['processes']} processes)"
-    )
+    print(f"({doc['wall_seconds']} s on {doc['processes']} processes)")
     for e in doc["mutants"]:
         if e["status"] == "survived":
             j = e["judgment"]
@@ -99,6 +102,9 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     for m in _select([], args.id):
         print(f"{m.id} {m.description}")
+        print("[[survivor]]")
+        for name, value in key_fields(m).items():
+            print(f"{name} = {json.dumps(value, ensure_ascii=False)}")
         print(diff(m))
     return 0
 

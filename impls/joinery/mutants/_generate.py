@@ -1,9 +1,13 @@
 """The fixed mutant set: every operator at every site of every reference model.
 
-A mutant is named ``mutant:<model>:<NNN>``, numbered in the order the operators find
-their sites (see :mod:`joinery.mutants._operators`), so the same model source always
-gives the same numbers. Mutants whose source equals the original or an earlier mutant
-are skipped: the set holds no textual duplicates.
+A mutant is known by its *key*: model, operator, enclosing function, the text of the
+mutated statement, the change, and an occurrence index among the sites that share all
+of those. No line or sequence number is part of it, so an edit elsewhere in the model
+(a new import, a longer docstring) leaves every other mutant's key, and its judgment, as
+it was; an edit of the mutated statement itself retires the key, and the judgment with
+it is reported as stale. Its name, ``mutant:<model>:<hash>``, is a digest of the key.
+Mutants whose source equals the original or an earlier mutant are skipped: the set holds
+no textual duplicates.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import linecache
 import sys
 import types
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,26 +37,37 @@ class Mutant:
 
     Attributes:
         model: the registry name of the original model.
-        number: its number among the model's mutants, from 1.
+        number: its position among the model's mutants, from 1 (no part of its name).
         site: where and how the source was changed.
         source: the whole mutated module source.
+        occurrence: which of the sites with the same model, operator, function,
+            statement and change this is, from 1 (e.g. the second ``try:`` of a function).
     """
 
     model: str
     number: int
     site: Site
     source: str
+    occurrence: int = 1
+
+    @property
+    def key(self) -> tuple[str, str, str, str, str, int]:
+        """(model, operator, function, statement, change, occurrence): what judgments name."""
+        s = self.site
+        return (self.model, s.operator, s.function, s.statement, s.what, self.occurrence)
 
     @property
     def id(self) -> str:
-        """``mutant:<model>:<NNN>``."""
-        return f"mutant:{self.model}:{self.number:03d}"
+        """``mutant:<model>:<8 hex digits of the key's sha256>``."""
+        digest = hashlib.sha256("\x1f".join(map(str, self.key)).encode()).hexdigest()
+        return f"mutant:{self.model}:{digest[:8]}"
 
     @property
     def description(self) -> str:
-        """Operator, place and change, in one line (judgments are checked against it)."""
+        """Operator, place and change, in one line, no line number (edits shift those)."""
         s = self.site
-        return f"{s.operator} in {s.function} (line {s.line}): {s.what}"
+        nth = f" (occurrence {self.occurrence})" if self.occurrence > 1 else ""
+        return f"{s.operator} in {s.function}: {s.what}{nth}"
 
 
 def original_source(model: str) -> str:
@@ -73,7 +89,7 @@ def source_digest(model: str) -> str:
 
 
 def generate(model: str) -> list[Mutant]:
-    """Every mutant of ``model``, numbered from 1, no two with the same source.
+    """Every mutant of ``model``, in walk order, no two with the same source or key.
 
     Raises:
         LookupError: ``model`` is not a reference model.
@@ -89,7 +105,12 @@ def _generate(model: str, source: str) -> tuple[Mutant, ...]:
     # Cached by source text: a few seconds of parsing, shared by every caller.
     seen = {normalized(source)}
     made: list[Mutant] = []
+    # Occurrences are counted over every site, kept or not, so that a site that becomes
+    # a duplicate does not renumber the ones after it.
+    occurrences: Counter[tuple[str, str, str, str]] = Counter()
     for site in sites(ast.parse(source)):
+        place = (site.operator, site.function, site.statement, site.what)
+        occurrences[place] += 1
         text = apply(source, site)
         if text in seen:
             continue
@@ -98,7 +119,10 @@ def _generate(model: str, source: str) -> tuple[Mutant, ...]:
         except SyntaxError:
             continue  # e.g. a deleted statement that left a `nonlocal` after its use
         seen.add(text)
-        made.append(Mutant(model, len(made) + 1, site, text))
+        made.append(Mutant(model, len(made) + 1, site, text, occurrences[place]))
+    ids = [m.id for m in made]
+    if len(set(ids)) != len(ids):  # a digest collision: lengthen the digest
+        raise RuntimeError(f"two mutants of {model} share a name; lengthen Mutant.id's digest")
     return tuple(made)
 
 
@@ -117,7 +141,7 @@ def load(mutant: Mutant) -> Model:
     The module is registered in ``sys.modules`` (under ``joinery.mutants.loaded.*``)
     while it lives, because tools such as ``dataclasses`` look a class's module up there.
     """
-    name = f"joinery.mutants.loaded.{mutant.model}_{mutant.number:03d}"
+    name = f"joinery.mutants.loaded.{mutant.id.replace(':', '_')}"
     module = types.ModuleType(name, f"{mutant.id}: {mutant.description}")
     module.__file__ = f"<{mutant.id}>"
     sys.modules[name] = module

@@ -53,8 +53,11 @@ class Site:
         node: the index of the node in the walk (see :func:`_walk`).
         variant: which of the operator's variants (e.g. 1 or limit + 1).
         function: the qualified name of the enclosing function, e.g. ``_Tasks.join``.
-        line: the node's line in the original source.
+        line: the node's line in the original source (for people: it is no part of a key).
         what: one line saying what changes, for people.
+        statement: the text of the statement the change is in (a compound statement's
+            first line, e.g. ``if not self._closed:``), whitespace collapsed: with the
+            function it places the change without naming a line that edits shift.
     """
 
     operator: str
@@ -63,6 +66,7 @@ class Site:
     function: str
     line: int
     what: str
+    statement: str = ""
 
 
 @dataclass
@@ -72,6 +76,7 @@ class _Located:
     parent: ast.AST | None
     field: str | None
     index: int | None
+    statement: ast.stmt | None
 
 
 def _walk(tree: ast.Module) -> list[_Located]:
@@ -85,9 +90,12 @@ def _walk(tree: ast.Module) -> list[_Located]:
         parent: ast.AST | None,
         fld: str | None,
         index: int | None,
+        statement: ast.stmt | None,
     ) -> None:
+        if isinstance(node, ast.stmt):
+            statement = node
         if in_function:
-            found.append(_Located(node, function, parent, fld, index))
+            found.append(_Located(node, function, parent, fld, index, statement))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             function = f"{function}.{node.name}" if function else node.name
             in_function = in_function or not isinstance(node, ast.ClassDef)
@@ -95,13 +103,13 @@ def _walk(tree: ast.Module) -> list[_Located]:
             if isinstance(value, list):
                 for i, item in enumerate(value):
                     if isinstance(item, ast.AST):
-                        visit(item, function, in_function, node, name, i)
+                        visit(item, function, in_function, node, name, i, statement)
             elif isinstance(value, ast.AST):
-                visit(value, function, in_function, node, name, None)
+                visit(value, function, in_function, node, name, None, statement)
 
     for i, stmt in enumerate(tree.body):
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            visit(stmt, "", False, tree, "body", i)
+            visit(stmt, "", False, tree, "body", i, None)
     return found
 
 
@@ -130,6 +138,18 @@ def _snippet(node: ast.AST, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def statement_text(node: ast.stmt | None) -> str:
+    """A statement as one line: its first line as ``ast.unparse`` writes it, spaces collapsed.
+
+    A compound statement gives its header (``while not done:``), so a mutant inside a
+    long ``try`` is not keyed by the whole block, which any edit of the block would change.
+    """
+    if node is None:
+        return ""
+    lines = ast.unparse(node).splitlines()
+    return " ".join(lines[0].split()) if lines else ""
+
+
 def sites(tree: ast.Module) -> Iterator[Site]:
     """Every mutation site of ``tree``, operator by operator, in walk order."""
     walk = _walk(tree)
@@ -137,7 +157,8 @@ def sites(tree: ast.Module) -> Iterator[Site]:
         for i, loc in enumerate(walk):
             for variant, what in finder(loc):
                 line = getattr(loc.node, "lineno", 0)
-                yield Site(operator, i, variant, loc.function, line, what)
+                stmt = statement_text(loc.statement)
+                yield Site(operator, i, variant, loc.function, line, what, stmt)
 
 
 # -- finders: which variants apply at a node -----------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -284,3 +285,21 @@ def test_home_page_glance_counts_come_from_the_results(site_data: Path) -> None:
         assert int(held) == sum(r["verdict"] == "pass" for r in cells)
         assert int(broken) == sum(r["verdict"] == "fail" for r in cells)
         assert int(unsupported) == sum(r["verdict"] == "unsupported" for r in cells)
+
+
+def test_a_go_claim_without_the_go_row_says_it_was_not_measured(site_data: Path) -> None:
+    # The site tests' data has no Go row (no Go toolchain needed): a page citing a Go
+    # cell must still build, and say in the text that the claim went unchecked.
+    data = load_site_data(site_data)
+    assert "go_environment" not in data.conformance.doc
+    out = expand("[[failure errgroup error_surfaced go]]", "tasks/t9.md", data)
+    assert "not measured" in out and "no Go row" in out
+
+
+def test_a_go_claim_with_the_go_row_is_checked(site_data: Path) -> None:
+    # With a Go row in the results, the same marker is checked like any other: here
+    # the row lacks the model, so the build stops instead of printing the note.
+    data = load_site_data(site_data)
+    conf = replace(data.conformance, doc={**data.conformance.doc, "go_environment": {}})
+    with pytest.raises(MarkerError, match="no model 'errgroup'"):
+        expand("[[failure errgroup error_surfaced go]]", "x.md", replace(data, conformance=conf))

@@ -160,6 +160,8 @@ def why_list(conf: Conformance, page: str, props: list[str], models: list[str]) 
                 line = line[:WHY_CHARS].rstrip() + " …"
             if cell["verdict"] != "pass" and cell.get("reason"):
                 line += f" *({_inline(cell['reason'])})*"
+            if cell.get("assisted"):  # in the text too: a tooltip is not read on touch
+                line += f" *(the adapter adds: {_inline(cell['assisted'])})*"
             link = verdict_link(conf, page, cell, long=True)
             out.append(f"    - `{m}` on {b}: {link} — {line}")
     return "\n".join(out)
@@ -556,6 +558,16 @@ def matrix(conf: Conformance, page: str) -> str:
             f"- `{r['model']}` on {r['backend']}, **{r['property']}**: {link} — "
             f"{_inline(r.get('reason') or 'no reason given')}"
         )
+    # The ◐ cells, in words: what the adapter, not the library, did (no tooltip needed).
+    assisted = [r for r in conf.results if r.get("assisted") and not conf.is_mutant(r["model"])]
+    if assisted:
+        out += ["", "## Passes assisted by the adapter", ""]
+        out += [
+            f"- `{r['model']}` on {r['backend']}, **{r['property']}**: "
+            f"{verdict_link(conf, page, r, long=True)} — the adapter adds "
+            f"{_inline(r['assisted'])}"
+            for r in assisted
+        ]
     return "\n".join(out)
 
 
@@ -623,12 +635,14 @@ def glance(conf: Conformance, page: str) -> str:
     failure here (the matrix says which are by design).
     """
     rows = [
-        "| Model | Backend | ✓ held | ✗ broken | ∅ cannot express | Broken properties |",
-        "|---|---|--:|--:|--:|---|",
+        "| Model | Backend | ✓ held | ✗ broken | ∅ cannot express | ◐ held with help "
+        "| Broken properties |",
+        "|---|---|--:|--:|--:|--:|---|",
     ]
     for m, b in conf.columns(_tab_order(conf)):
         cells = [r for r in conf.results if r["model"] == m and r["backend"] == b]
         count = {v: sum(r["verdict"] == v for r in cells) for v in ("pass", "fail", "unsupported")}
+        assisted = sum(r["verdict"] == "pass" and bool(r.get("assisted")) for r in cells)
         broken = ", ".join(
             f"[{r['property']}]({rel(page, evidence_page(m))}#{anchor(r['property'], b)})"
             for r in cells
@@ -639,7 +653,7 @@ def glance(conf: Conformance, page: str) -> str:
         name = card["title"] + (" *(control)*" if tagged else "")
         rows.append(
             f"| {name} | {b} | {count['pass']} | {count['fail']} | {count['unsupported']} "
-            f"| {broken or '—'} |"
+            f"| {assisted or '—'} | {broken or '—'} |"
         )
     return "\n".join(rows)
 

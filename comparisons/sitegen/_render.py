@@ -288,17 +288,20 @@ def source_doc(conf: Conformance, model: str) -> str:
     """A model's whole source file, with line numbers, as the suite ran it."""
     path = _source_path(conf, model)
     page = source_page(model)
-    text = path.read_text(encoding="utf-8").rstrip("\n")
-    return "\n".join(
-        [
-            f"# Source: {conf.models[model]['title']} (`{model}`)",
-            "",
-            f"`{_shown_path(path)}`, as the suite ran it. "
-            f"[Evidence for its verdicts]({rel(page, evidence_page(model))}).",
-            "",
-            _fence(text, "python", f'title="{_shown_path(path)}" linenums="1"'),
-        ]
-    )
+    # A Go model's source is its package directory (the Go row): every non-test file.
+    files = sorted(f for f in path.glob("*.go") if not f.name.endswith("_test.go"))
+    files = files if path.is_dir() else [path]
+    lang = "go" if path.is_dir() else "python"
+    out = [
+        f"# Source: {conf.models[model]['title']} (`{model}`)",
+        "",
+        f"`{_shown_path(path)}`, as the suite ran it. "
+        f"[Evidence for its verdicts]({rel(page, evidence_page(model))}).",
+    ]
+    for f in files:
+        text = f.read_text(encoding="utf-8").rstrip("\n")
+        out += ["", _fence(text, lang, f'title="{_shown_path(f)}" linenums="1"')]
+    return "\n".join(out)
 
 
 def _source_path(conf: Conformance, model: str) -> Path:

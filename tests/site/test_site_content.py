@@ -14,7 +14,7 @@ from _site_html import page_file, parse, text
 
 from comparisons.sitegen import SiteData, count_lines, extract_scenario, load_site_data
 from comparisons.sitegen._data import ROOT
-from comparisons.sitegen._render import MarkerError, anchor, expand
+from comparisons.sitegen._render import MarkerError, anchor, expand, source_doc
 from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID
 
 
@@ -348,3 +348,18 @@ def test_property_ids_in_table_headers_wrap_only_at_underscores(site_data: Path)
     css = (ROOT / "docs" / "stylesheets" / "joinery.css").read_text()
     th_rules = re.findall(r"th\s*\{([^}]*)\}", css)
     assert th_rules and not any("anywhere" in rule for rule in th_rules)
+
+
+def test_a_go_models_source_page_shows_its_package(site_data: Path) -> None:
+    # A Go model's "source" is its package directory: the build used to stop with
+    # IsADirectoryError as soon as the results held the Go row (make.py main does).
+    data = load_site_data(site_data)
+    card = {"title": "errgroup (our solutions)", "source": "impls/go/src/joinery/solutions"}
+    models = {**data.conformance.models, "errgroup": card}
+    conf = replace(data.conformance, doc={**data.conformance.doc, "models": models})
+    page = source_doc(conf, "errgroup")
+    package = ROOT / card["source"]
+    shown = sorted(f.name for f in package.glob("*.go") if not f.name.endswith("_test.go"))
+    assert shown and all(f'solutions/{name}"' in page for name in shown)
+    assert "_test.go" not in page and "```go" in page
+    assert "func CheckAll(" in page

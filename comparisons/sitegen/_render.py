@@ -677,7 +677,10 @@ def bench_findings(data: SiteData, page: str) -> str:
         m = re.search(r"^## Findings\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
         if m:
             link = rel(page, BENCH_DIR + "/" + data.bench.rel(p))
-            return m.group(1).strip() + f"\n\n<small>From [the benchmark report]({link}).</small>"
+            # The report says "see ... below"; quoted on another page, below is the
+            # wrong place to look: point into the report instead.
+            text = re.sub(r"\bbelow\b", f"in [the report]({link})", m.group(1).strip())
+            return text + f"\n\n<small>From [the benchmark report]({link}).</small>"
     raise MarkerError("the benchmark report has no '## Findings' section")
 
 

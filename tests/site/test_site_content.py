@@ -363,3 +363,15 @@ def test_a_go_models_source_page_shows_its_package(site_data: Path) -> None:
     assert shown and all(f'solutions/{name}"' in page for name in shown)
     assert "_test.go" not in page and "```go" in page
     assert "func CheckAll(" in page
+
+
+def test_quoted_findings_point_into_the_report_not_below(site_data: Path) -> None:
+    # Task 10 and the benchmarks index quote the report's findings; its "see ... below"
+    # sent the reader down the wrong page.
+    data = load_site_data(site_data)
+    report = next(p for p in data.bench.pages if "## Findings" in p.read_text())
+    assert re.search(r"\bbelow\b", report.read_text()), "the control: the report says below"
+    for page in ("task10.md", "benchmarks/index.md"):
+        out = expand("[[bench-findings]]", page, data)
+        assert not re.search(r"\bbelow\b", out), page
+        assert "in [the report](" in out

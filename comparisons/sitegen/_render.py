@@ -606,9 +606,13 @@ def models_list(conf: Conformance, page: str) -> str:
             "third-party": " *(third-party library, judged through an adapter)*",
         }.get(conf.kind(model), "")
         link = rel(page, evidence_page(model))
+        go = card.get("go")
+        # A Python model the Go row also runs (the seed's programs): its Go card says
+        # what runs there, which the Python summary ("ported to asyncio") does not.
+        on_go = f" On Go: {go['summary']}" if go and not is_go_only(card) else ""
         out.append(
             f"**{card['title']}** (`{model}`, runs on {', '.join(card['backends'])}){tag}. "
-            f"{card.get('summary', '')} [Evidence for every verdict]({link}).\n"
+            f"{card.get('summary', '')}{on_go} [Evidence for every verdict]({link}).\n"
         )
     return "\n".join(out)
 

@@ -375,3 +375,16 @@ def test_quoted_findings_point_into_the_report_not_below(site_data: Path) -> Non
         out = expand("[[bench-findings]]", page, data)
         assert not re.search(r"\bbelow\b", out), page
         assert "in [the report](" in out
+
+
+def test_a_model_the_go_row_also_runs_says_what_runs_on_go(site_data: Path) -> None:
+    # seed_given runs on asyncio and on Go; its Python summary says "ported to asyncio",
+    # which is not what the go backend runs: the home page adds the Go card's summary.
+    data = load_site_data(site_data)
+    go_card = {"summary": "The seed's own Go programs, unported.", "source": "x"}
+    seed = {**data.conformance.models["seed_given"], "go": go_card}
+    models = {**data.conformance.models, "seed_given": seed}
+    conf = replace(data.conformance, doc={**data.conformance.doc, "models": models})
+    out = expand("[[models]]", "index.md", replace(data, conformance=conf))
+    assert "On Go: The seed's own Go programs, unported." in out
+    assert "On Go:" not in expand("[[models]]", "index.md", data)

@@ -205,11 +205,22 @@ def property_doc(conf: Conformance, pid: str, tasks: dict[str, str]) -> str:
         f"[{t}]({rel(page, tasks[t])})" if t in tasks else t for t in prop["tasks"]
     )
     controls = [m for m in conf.models if conf.is_control(m)]
-    failing = [
-        f"- {verdict_link(conf, page, r, long=True)} `{r['model']}` on {r['backend']}: "
-        f"{_inline(r['summary'])}"
+    fails = [
+        r
         for r in conf.results
         if r["property"] == pid and r["model"] in controls and r["verdict"] == "fail"
+    ]
+
+    # The program broken on purpose for *this* property is the proof; the others fail it
+    # only because of the group they are built on. Theirs first, and said so.
+    def on_purpose(r: Mapping[str, Any]) -> bool:
+        return str(r.get("reason") or "").startswith("deliberate")
+
+    failing = [
+        f"- {verdict_link(conf, page, r, long=True)} `{r['model']}` on {r['backend']}"
+        + (" — **broken on purpose for this property**" if on_purpose(r) else "")
+        + f": {_inline(r['summary'])}"
+        for r in sorted(fails, key=lambda r: not on_purpose(r))
     ]
     out = [
         f"# Property: {pid}",

@@ -14,7 +14,7 @@ from _site_html import page_file, parse, text
 
 from comparisons.sitegen import SiteData, count_lines, extract_scenario, load_site_data
 from comparisons.sitegen._data import ROOT
-from comparisons.sitegen._render import MarkerError, anchor, expand, source_doc
+from comparisons.sitegen._render import MarkerError, anchor, expand, property_doc, source_doc
 from comparisons.sitegen._tasks import TASKS, TASKS_BY_ID
 
 
@@ -388,3 +388,21 @@ def test_a_model_the_go_row_also_runs_says_what_runs_on_go(site_data: Path) -> N
     out = expand("[[models]]", "index.md", replace(data, conformance=conf))
     assert "On Go: The seed's own Go programs, unported." in out
     assert "On Go:" not in expand("[[models]]", "index.md", data)
+
+
+def test_a_property_page_lists_the_program_broken_on_purpose_first(site_data: Path) -> None:
+    # broken_unbounded fails `cause` too, but only because it is built on TaskGroup: the
+    # proof that `cause` can fail is broken_cause_text, which the page must show first.
+    data = load_site_data(site_data)
+    conf = data.conformance
+    deliberate = {
+        r["property"]
+        for r in conf.results
+        if r["verdict"] == "fail" and str(r.get("reason") or "").startswith("deliberate")
+    }
+    assert deliberate, "the run has no deliberately broken failure: nothing to check"
+    for pid in deliberate:
+        doc = property_doc(conf, pid, {t.id: t.page for t in TASKS})
+        proof = doc[doc.index("## The programs that prove it can fail") :]
+        items = [line for line in proof.splitlines() if line.startswith("- ")]
+        assert "broken on purpose for this property" in items[0], pid

@@ -117,7 +117,9 @@ def verdict_link(conf: Conformance, page: str, cell: Mapping[str, Any], *, long:
 
 def _model_head(conf: Conformance, model: str, backend: str, *, short: bool) -> str:
     card = conf.models[model]
-    name = f"`{model}`" if short else card["title"]
+    # A model id wraps after an underscore only ("taskgroup_eager", never "taskgroup_e").
+    wrapped = model.replace("_", "&#95;<wbr>")
+    name = f"<code>{wrapped}</code>" if short else card["title"]
     return f"{name}<br><small>{backend}</small>"
 
 
@@ -140,7 +142,7 @@ def verdict_table(conf: Conformance, page: str, props: list[str], models: list[s
 def _legend() -> str:
     return (
         "✓ the property held · ◐ it held with help: the adapter adds what the library "
-        "lacks (the tooltip says what) · ✗ the observer saw it broken · ∅ the model cannot "
+        "lacks (said in words below the table) · ✗ the observer saw it broken · ∅ the model cannot "
         "express the scenario · `*` an expected failure (its reason is on the evidence page and in "
         "the link's tooltip) · ⚠ the verdict differs from the declared expectation. "
         "Every cell links to what the observer saw."

@@ -115,11 +115,14 @@ def verdict_link(conf: Conformance, page: str, cell: Mapping[str, Any], *, long:
     return f'[{label}]({href} "{title}"){{ {" ".join(classes)} }}'
 
 
+def _model_code(model: str) -> str:
+    # A model id wraps after an underscore only ("taskgroup_eager", never "taskgroup_e").
+    return "<code>" + model.replace("_", "&#95;<wbr>") + "</code>"
+
+
 def _model_head(conf: Conformance, model: str, backend: str, *, short: bool) -> str:
     card = conf.models[model]
-    # A model id wraps after an underscore only ("taskgroup_eager", never "taskgroup_e").
-    wrapped = model.replace("_", "&#95;<wbr>")
-    name = f"<code>{wrapped}</code>" if short else card["title"]
+    name = _model_code(model) if short else card["title"]
     return f"{name}<br><small>{backend}</small>"
 
 
@@ -189,7 +192,7 @@ def task_verdicts(conf: Conformance, page: str, props: list[str], models: list[s
         for pid in props:
             cell = conf.cell(m, pid, b)
             cells.append(verdict_link(conf, page, cell, long=False) if cell else "not run")
-        rows.append(f"| `{m}` <small>{b}</small> | " + " | ".join(cells) + " |")
+        rows.append(f"| {_model_code(m)} <small>{b}</small> | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n\n" + why_list(conf, page, props, models)
 
 

@@ -347,6 +347,8 @@ def test_property_ids_in_table_headers_wrap_only_at_underscores(site_data: Path)
     assert "all&#95;<wbr>errors&#95;<wbr>kept" in header
     matrix_head = expand("[[matrix]]", "matrix.md", data).split("\n\n")[1].splitlines()[0]
     assert "<code>seed&#95;<wbr>given</code>" in matrix_head
+    rows = expand("[[verdicts T9]]", "tasks/t9.md", data).splitlines()
+    assert any(r.startswith("| <code>seed&#95;<wbr>given</code>") for r in rows)
     css = (ROOT / "docs" / "stylesheets" / "joinery.css").read_text()
     th_rules = re.findall(r"th\s*\{([^}]*)\}", css)
     assert th_rules and not any("anywhere" in rule for rule in th_rules)

@@ -159,8 +159,11 @@ def test_the_watch_sees_console_errors_and_missing_files(browser_page: Any, serv
 
 
 WIDTHS = (1400, 400)
-PAGES = ("index.html", "matrix.html", "tasks/t1.html", "tasks/t4.html", "tasks/t9.html",
-         "task10.html", "api.html")  # fmt: skip
+PAGES = ("index.html", "matrix.html", "tasks/t1.html", "tasks/t4.html", "tasks/t7.html",
+         "tasks/t9.html", "task10.html", "api.html", "leaks.html", "task-semantics.html",
+         "compatibility.html", "versions.html", "own-library.html", "benchmarks/index.html",
+         "benchmarks/report/report.html", "properties/cause.html", "evidence/linear.html",
+         "sources/bare.html")  # fmt: skip
 
 
 def _overflow(page: Any) -> list[str]:

@@ -64,9 +64,14 @@ def property_page(pid: str) -> str:
     return f"{PROPERTY_DIR}/{pid}.md"
 
 
-def property_link(page: str, pid: str) -> str:
-    """The property's id, bold, linked to its page."""
-    return f"[**{pid}**]({rel(page, property_page(pid))})"
+def property_link(page: str, pid: str, *, header: bool = False) -> str:
+    """The property's id, bold, linked to its page.
+
+    In a table ``header`` the id may wrap after each underscore, and only there
+    (``all_errors_kept`` over three lines, never ``all_errors_kep`` / ``t``).
+    """
+    text = pid.replace("_", "&#95;<wbr>") if header else pid
+    return f"[**{text}**]({rel(page, property_page(pid))})"
 
 
 def _inline(text: object) -> str:
@@ -110,9 +115,14 @@ def verdict_link(conf: Conformance, page: str, cell: Mapping[str, Any], *, long:
     return f'[{label}]({href} "{title}"){{ {" ".join(classes)} }}'
 
 
+def _model_code(model: str) -> str:
+    # A model id wraps after an underscore only ("taskgroup_eager", never "taskgroup_e").
+    return "<code>" + model.replace("_", "&#95;<wbr>") + "</code>"
+
+
 def _model_head(conf: Conformance, model: str, backend: str, *, short: bool) -> str:
     card = conf.models[model]
-    name = f"`{model}`" if short else card["title"]
+    name = _model_code(model) if short else card["title"]
     return f"{name}<br><small>{backend}</small>"
 
 
@@ -135,7 +145,7 @@ def verdict_table(conf: Conformance, page: str, props: list[str], models: list[s
 def _legend() -> str:
     return (
         "✓ the property held · ◐ it held with help: the adapter adds what the library "
-        "lacks (the tooltip says what) · ✗ the observer saw it broken · ∅ the model cannot "
+        "lacks (said in words below the table) · ✗ the observer saw it broken · ∅ the model cannot "
         "express the scenario · `*` an expected failure (its reason is on the evidence page and in "
         "the link's tooltip) · ⚠ the verdict differs from the declared expectation. "
         "Every cell links to what the observer saw."
@@ -160,6 +170,8 @@ def why_list(conf: Conformance, page: str, props: list[str], models: list[str]) 
                 line = line[:WHY_CHARS].rstrip() + " …"
             if cell["verdict"] != "pass" and cell.get("reason"):
                 line += f" *({_inline(cell['reason'])})*"
+            if cell.get("assisted"):  # in the text too: a tooltip is not read on touch
+                line += f" *(the adapter adds: {_inline(cell['assisted'])})*"
             link = verdict_link(conf, page, cell, long=True)
             out.append(f"    - `{m}` on {b}: {link} — {line}")
     return "\n".join(out)
@@ -172,7 +184,7 @@ def task_verdicts(conf: Conformance, page: str, props: list[str], models: list[s
     its width however many models the registry gains.
     """
     rows = [
-        "| Model | " + " | ".join(property_link(page, pid) for pid in props) + " |",
+        "| Model | " + " | ".join(property_link(page, pid, header=True) for pid in props) + " |",
         "|---|" + "---|" * len(props),
     ]
     for m, b in conf.columns(models):
@@ -180,7 +192,7 @@ def task_verdicts(conf: Conformance, page: str, props: list[str], models: list[s
         for pid in props:
             cell = conf.cell(m, pid, b)
             cells.append(verdict_link(conf, page, cell, long=False) if cell else "not run")
-        rows.append(f"| `{m}` <small>{b}</small> | " + " | ".join(cells) + " |")
+        rows.append(f"| {_model_code(m)} <small>{b}</small> | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n\n" + why_list(conf, page, props, models)
 
 
@@ -198,11 +210,22 @@ def property_doc(conf: Conformance, pid: str, tasks: dict[str, str]) -> str:
         f"[{t}]({rel(page, tasks[t])})" if t in tasks else t for t in prop["tasks"]
     )
     controls = [m for m in conf.models if conf.is_control(m)]
-    failing = [
-        f"- {verdict_link(conf, page, r, long=True)} `{r['model']}` on {r['backend']}: "
-        f"{_inline(r['summary'])}"
+    fails = [
+        r
         for r in conf.results
         if r["property"] == pid and r["model"] in controls and r["verdict"] == "fail"
+    ]
+
+    # The program broken on purpose for *this* property is the proof; the others fail it
+    # only because of the group they are built on. Theirs first, and said so.
+    def on_purpose(r: Mapping[str, Any]) -> bool:
+        return str(r.get("reason") or "").startswith("deliberate")
+
+    failing = [
+        f"- {verdict_link(conf, page, r, long=True)} `{r['model']}` on {r['backend']}"
+        + (" — **broken on purpose for this property**" if on_purpose(r) else "")
+        + f": {_inline(r['summary'])}"
+        for r in sorted(fails, key=lambda r: not on_purpose(r))
     ]
     out = [
         f"# Property: {pid}",
@@ -281,17 +304,20 @@ def source_doc(conf: Conformance, model: str) -> str:
     """A model's whole source file, with line numbers, as the suite ran it."""
     path = _source_path(conf, model)
     page = source_page(model)
-    text = path.read_text(encoding="utf-8").rstrip("\n")
-    return "\n".join(
-        [
-            f"# Source: {conf.models[model]['title']} (`{model}`)",
-            "",
-            f"`{_shown_path(path)}`, as the suite ran it. "
-            f"[Evidence for its verdicts]({rel(page, evidence_page(model))}).",
-            "",
-            _fence(text, "python", f'title="{_shown_path(path)}" linenums="1"'),
-        ]
-    )
+    # A Go model's source is its package directory (the Go row): every non-test file.
+    files = sorted(f for f in path.glob("*.go") if not f.name.endswith("_test.go"))
+    files = files if path.is_dir() else [path]
+    lang = "go" if path.is_dir() else "python"
+    out = [
+        f"# Source: {conf.models[model]['title']} (`{model}`)",
+        "",
+        f"`{_shown_path(path)}`, as the suite ran it. "
+        f"[Evidence for its verdicts]({rel(page, evidence_page(model))}).",
+    ]
+    for f in files:
+        text = f.read_text(encoding="utf-8").rstrip("\n")
+        out += ["", _fence(text, lang, f'title="{_shown_path(f)}" linenums="1"')]
+    return "\n".join(out)
 
 
 def _source_path(conf: Conformance, model: str) -> Path:
@@ -415,7 +441,7 @@ def aggregator_lines(conf: Conformance, page: str) -> str:
     props = task_props(conf, t9)
     rows = [
         "| Model | Lines | Code lines | Definitions | "
-        + " | ".join(property_link(page, pid) for pid in props)
+        + " | ".join(property_link(page, pid, header=True) for pid in props)
         + " |",
         "|---|--:|--:|---|" + "---|" * len(props),
     ]
@@ -476,6 +502,10 @@ def single_verdict(
     if len(args) not in (2, 3):
         raise MarkerError("usage: [[verdict MODEL PROPERTY [BACKEND]]]")
     model, pid = args[0], args[1]
+    if len(args) == 3 and args[2] == "go" and "go_environment" not in conf.doc:
+        # A run without the Go row (no Go toolchain): the claim cannot be checked, and
+        # the reader is told so rather than the build failing on a machine without Go.
+        return f"<small>(not measured: this run has no Go row; {model}, {pid})</small>"
     if model not in conf.models:
         raise MarkerError(f"no model {model!r} in the results; known: {', '.join(conf.models)}")
     if pid not in conf.properties:
@@ -552,6 +582,16 @@ def matrix(conf: Conformance, page: str) -> str:
             f"- `{r['model']}` on {r['backend']}, **{r['property']}**: {link} — "
             f"{_inline(r.get('reason') or 'no reason given')}"
         )
+    # The ◐ cells, in words: what the adapter, not the library, did (no tooltip needed).
+    assisted = [r for r in conf.results if r.get("assisted") and not conf.is_mutant(r["model"])]
+    if assisted:
+        out += ["", "## Passes assisted by the adapter", ""]
+        out += [
+            f"- `{r['model']}` on {r['backend']}, **{r['property']}**: "
+            f"{verdict_link(conf, page, r, long=True)} — the adapter adds "
+            f"{_inline(r['assisted'])}"
+            for r in assisted
+        ]
     return "\n".join(out)
 
 
@@ -582,9 +622,13 @@ def models_list(conf: Conformance, page: str) -> str:
             "third-party": " *(third-party library, judged through an adapter)*",
         }.get(conf.kind(model), "")
         link = rel(page, evidence_page(model))
+        go = card.get("go")
+        # A Python model the Go row also runs (the seed's programs): its Go card says
+        # what runs there, which the Python summary ("ported to asyncio") does not.
+        on_go = f" On Go: {go['summary']}" if go and not is_go_only(card) else ""
         out.append(
             f"**{card['title']}** (`{model}`, runs on {', '.join(card['backends'])}){tag}. "
-            f"{card.get('summary', '')} [Evidence for every verdict]({link}).\n"
+            f"{card.get('summary', '')}{on_go} [Evidence for every verdict]({link}).\n"
         )
     return "\n".join(out)
 
@@ -619,12 +663,14 @@ def glance(conf: Conformance, page: str) -> str:
     failure here (the matrix says which are by design).
     """
     rows = [
-        "| Model | Backend | ✓ held | ✗ broken | ∅ cannot express | Broken properties |",
-        "|---|---|--:|--:|--:|---|",
+        "| Model | Backend | ✓ held | ✗ broken | ∅ cannot express | ◐ held with help "
+        "| Broken properties |",
+        "|---|---|--:|--:|--:|--:|---|",
     ]
     for m, b in conf.columns(_tab_order(conf)):
         cells = [r for r in conf.results if r["model"] == m and r["backend"] == b]
         count = {v: sum(r["verdict"] == v for r in cells) for v in ("pass", "fail", "unsupported")}
+        assisted = sum(r["verdict"] == "pass" and bool(r.get("assisted")) for r in cells)
         broken = ", ".join(
             f"[{r['property']}]({rel(page, evidence_page(m))}#{anchor(r['property'], b)})"
             for r in cells
@@ -635,7 +681,7 @@ def glance(conf: Conformance, page: str) -> str:
         name = card["title"] + (" *(control)*" if tagged else "")
         rows.append(
             f"| {name} | {b} | {count['pass']} | {count['fail']} | {count['unsupported']} "
-            f"| {broken or '—'} |"
+            f"| {assisted or '—'} | {broken or '—'} |"
         )
     return "\n".join(rows)
 
@@ -651,7 +697,10 @@ def bench_findings(data: SiteData, page: str) -> str:
         m = re.search(r"^## Findings\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
         if m:
             link = rel(page, BENCH_DIR + "/" + data.bench.rel(p))
-            return m.group(1).strip() + f"\n\n<small>From [the benchmark report]({link}).</small>"
+            # The report says "see ... below"; quoted on another page, below is the
+            # wrong place to look: point into the report instead.
+            text = re.sub(r"\bbelow\b", f"in [the report]({link})", m.group(1).strip())
+            return text + f"\n\n<small>From [the benchmark report]({link}).</small>"
     raise MarkerError("the benchmark report has no '## Findings' section")
 
 

@@ -12,7 +12,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -25,10 +29,46 @@ BENCH_SUBSET = (
 )
 """One benchmark per plotted scenario, plus the no-op rounds the report subtracts."""
 
+PRODUCE_TIMEOUT = 900
+"""Seconds for the producers and one build together (about 2 min idle, more under load).
+
+The tests that use the producing fixtures get this pytest timeout (conftest.py); each
+producer gets it as its own subprocess timeout, so a hung producer still fails, by name.
+"""
+
+PRODUCING_FIXTURES = frozenset({"site_data", "built_site"})
+"""The session fixtures that run the producers (conftest.py)."""
+
+
+class _Markable(Protocol):
+    def get_closest_marker(self, name: str) -> pytest.Mark | None: ...
+    def add_marker(self, marker: pytest.MarkDecorator) -> None: ...
+
+
+def give_producers_their_timeout(items: Sequence[_Markable]) -> None:
+    """Mark every test that may set up the producing fixtures with ``PRODUCE_TIMEOUT``.
+
+    pytest-timeout counts a session fixture's setup against whichever test happens to
+    set it up first: under load the producers alone took more than the project's 120 s
+    (272 s measured), and that test failed. A test's own body stays fast, and a test
+    with its own timeout mark keeps it.
+    """
+    for item in items:
+        uses = PRODUCING_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if uses and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(PRODUCE_TIMEOUT))
+
 
 def _run(cmd: list[str]) -> None:
     # A producer that fails must say why: its output is the first thing to read.
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    try:
+        result = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, timeout=PRODUCE_TIMEOUT
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(
+            f"producer still running after {PRODUCE_TIMEOUT} s: {' '.join(cmd)}"
+        ) from exc
     if result.returncode != 0:
         raise AssertionError(
             f"producer failed ({result.returncode}): {' '.join(cmd)}\n"

@@ -9,7 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from _site_build import build_site, produce
+from _site_build import build_site, give_producers_their_timeout, produce
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    give_producers_their_timeout(items)
 
 
 @pytest.fixture(scope="session")

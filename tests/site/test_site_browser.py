@@ -159,8 +159,11 @@ def test_the_watch_sees_console_errors_and_missing_files(browser_page: Any, serv
 
 
 WIDTHS = (1400, 400)
-PAGES = ("index.html", "matrix.html", "tasks/t1.html", "tasks/t4.html", "tasks/t9.html",
-         "task10.html", "api.html")  # fmt: skip
+PAGES = ("index.html", "matrix.html", "tasks/t1.html", "tasks/t4.html", "tasks/t7.html",
+         "tasks/t9.html", "task10.html", "api.html", "leaks.html", "task-semantics.html",
+         "compatibility.html", "versions.html", "own-library.html", "benchmarks/index.html",
+         "benchmarks/report/report.html", "properties/cause.html", "evidence/linear.html",
+         "sources/bare.html")  # fmt: skip
 
 
 def _overflow(page: Any) -> list[str]:
@@ -276,12 +279,39 @@ def _hidden_columns(page: Any) -> list[str]:
     )
 
 
+SCROLL_BY_DESIGN = {
+    "matrix.html": "a column per model and backend, its property column pinned",
+    "versions.html": "the matrix again, once per Python version",
+    "evidence/linear.html": "raw observations, one per line, in code blocks that scroll",
+    "sources/bare.html": "a whole source file (100-character lines) in a code block",
+}
+"""Pages whose wide blocks scroll sideways on purpose (still checked for page overflow)."""
+
+KNOWN_CUT_OFF = {
+    "benchmarks/report/report.html": "the report's tables need 27-74 px more at 1400 px",
+}
+"""Pages that should fit and do not yet: each is a strict xfail below, not a skip."""
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        pytest.param(u, marks=pytest.mark.xfail(strict=True, reason=r))
+        for u, r in KNOWN_CUT_OFF.items()
+    ],
+)
+def test_known_cut_off_pages_fit(browser_page: Any, served: str, uri: str) -> None:
+    # Strict: when the page is fixed this turns red, and the page leaves KNOWN_CUT_OFF.
+    browser_page.set_viewport_size({"width": 1400, "height": 900})
+    _open(browser_page, f"{served}/{uri}")
+    assert _hidden_columns(browser_page) == []
+
+
 def test_nothing_is_cut_off_on_a_wide_screen(browser_page: Any, served: str) -> None:
     browser_page.set_viewport_size({"width": 1400, "height": 900})
     found = {}
-    # The whole matrix (a column per model and backend) scrolls sideways by design, with
-    # its property column pinned; every other page must fit.
-    for uri in [u for u in PAGES if u != "matrix.html"]:
+    # Every other page must fit.
+    for uri in [u for u in PAGES if u not in SCROLL_BY_DESIGN and u not in KNOWN_CUT_OFF]:
         _open(browser_page, f"{served}/{uri}")
         if problems := _hidden_columns(browser_page):
             found[uri] = problems

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _site_build import ROOT, build_site
+from _site_build import PRODUCE_TIMEOUT, ROOT, build_site, give_producers_their_timeout
 from _site_html import page_file
 
 from comparisons.sitegen import MissingData, load_site_data
@@ -108,3 +108,50 @@ def test_a_malformed_plot_is_refused(site_data: Path, tmp_path: Path) -> None:
     svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text a="1" a="2"/></svg>')
     with pytest.raises(MissingData, match="not well-formed XML"):
         load_site_data(build)
+
+
+def test_every_test_that_may_produce_the_data_has_the_producers_timeout(
+    request: pytest.FixtureRequest,
+) -> None:
+    # Whichever test sets the session fixtures up first pays for the producers; with the
+    # project's 120 s default that test failed under load. Checked on the collected
+    # session, so a test added later, in any file here, is covered too.
+    producing = [
+        item
+        for item in request.session.items
+        if {"site_data", "built_site"} & set(getattr(item, "fixturenames", ()))
+    ]
+    if not producing:
+        pytest.skip("no test of this selection uses the producing fixtures")
+    for item in producing:
+        mark = item.get_closest_marker("timeout")
+        assert mark is not None, item.nodeid
+        assert mark.args[0] >= PRODUCE_TIMEOUT, item.nodeid
+
+
+class _FakeItem:
+    def __init__(self, fixturenames: list[str], timeout: int | None = None) -> None:
+        self.fixturenames = fixturenames
+        self.marks = [] if timeout is None else [pytest.mark.timeout(timeout).mark]
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return next((m for m in self.marks if m.name == name), None)
+
+    def add_marker(self, mark: pytest.MarkDecorator) -> None:
+        self.marks.append(mark.mark)
+
+
+def test_the_timeout_hook_marks_only_producers_and_keeps_an_explicit_mark() -> None:
+    uses_data, builds, plain, own = (
+        _FakeItem(["site_data", "tmp_path"]),
+        _FakeItem(["built_site"]),
+        _FakeItem(["tmp_path"]),
+        _FakeItem(["built_site"], timeout=5),
+    )
+    give_producers_their_timeout([uses_data, builds, plain, own])
+    for item in (uses_data, builds):
+        mark = item.get_closest_marker("timeout")
+        assert mark is not None and mark.args == (PRODUCE_TIMEOUT,)
+    assert plain.get_closest_marker("timeout") is None
+    own_mark = own.get_closest_marker("timeout")
+    assert own_mark is not None and own_mark.args == (5,)

@@ -40,9 +40,10 @@ class AsyncioScope(Scope):
         self._parent_task = task
         self._thread = threading.get_ident()
         self._body_cancels = 0  # our Task.cancel() calls on the body, undone on exit
+        self._cancelling_on_entry = task.cancelling()  # requests that predate us
         self._check_scheduled = False
         self._exit_waiter: asyncio.Future[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._sweep_timer: asyncio.TimerHandle | None = None
         self._sweep_after = _FIRST_SWEEP
         self._where, self._here = events._get_running_loop, loop
@@ -53,8 +54,12 @@ class AsyncioScope(Scope):
             self._deliver()
         self._set_deadline(loop.time())
         if self._deadline is not None:
-            if self._deadline <= loop.time():  # timeout=0: the body's first checkpoint
-                self._fire_deadline()  # is cancelled, as trio's (its timer would be late)
+            if self._deadline <= loop.time():
+                # timeout=0: the body's first checkpoint is cancelled, as on trio (a
+                # call_at timer would run a step late), but the deadline is read lazily
+                # until then, as trio reads it: a cancel() before that wins:
+                #     async with scope(timeout=0) as s: s.cancel(); s.spawn(f)  # quiet
+                self._timer = loop.call_soon(self._fire_deadline)
             else:
                 self._timer = loop.call_at(self._deadline, self._fire_deadline)
         return self
@@ -68,7 +73,7 @@ class AsyncioScope(Scope):
         task = self._parent_task
         self._check_exiting_task(asyncio.current_task(self._loop) is task)
         self._poll_deadline()  # a deadline that passed is the cause, not the body's end
-        self._begin_exit()  # from now on the body is never cancelled by us
+        self._begin_exit(stop_services=False)  # from now on the body is never cancelled by us
         outer: BaseException | None = None  # a cancellation that is not ours: re-raise it
         body_error: BaseException | None = None
         for _ in range(self._body_cancels):
@@ -82,9 +87,19 @@ class AsyncioScope(Scope):
             pass  # the body awaited a child we cancelled: part of our own cancellation
         elif exc is not None:
             body_error = exc
-            self._cancel(exc)
+        if outer is None and exc is None and task.cancelling() > self._cancelling_on_entry:
+            # A cancellation from outside reached the body, which swallowed it. Level-
+            # triggered (trio's exit checkpoint re-raises it), so it propagates from here:
+            #     async with asyncio.timeout(1): async with scope(): await swallows()
+            self._interrupted = True
+            outer = CancelledError()
         if outer is not None:
             self._cancel(None)
+        # Services are stopped after an outside cancel is recorded and before the body's
+        # error cancels: each reads the cancel that came first as its cause.
+        self._stop_services()
+        if body_error is not None:
+            self._cancel(body_error)
         if self._running:
             self._watch_for_lost_children()
         yielded = False

@@ -143,7 +143,12 @@ class Scope(ABC):
         """
         # The fast path is inlined (see the performance note in joinery.task): one
         # test covers closed, deadline-bearing and wrong-thread/loop scopes.
-        if not self._accepting or self._deadline is not None or self._where() != self._here:
+        if (
+            not self._accepting
+            or self._deadline is not None
+            or self._parent is not None
+            or self._where() != self._here
+        ):
             self._admit(fn)
         frame = sys._getframe(1)
         # On trio the child's context is made here and ``fn(*args)`` runs in it, as
@@ -433,7 +438,12 @@ class Scope(ABC):
 
     def _launch_handle(self, code: CodeType, lasti: int, fn: Any, args: tuple[Any, ...]) -> None:
         """:meth:`launch` through a handle, consumed at birth (waits for a slot if full)."""
-        if not self._accepting or self._deadline is not None or self._where() != self._here:
+        if (
+            not self._accepting
+            or self._deadline is not None
+            or self._parent is not None
+            or self._where() != self._here
+        ):
             self._admit(fn)
         coro, ctx = self._call(fn, args, "launch")
         h: Handle[None] = self._handle_type(self, coro, code, lasti)
@@ -446,6 +456,12 @@ class Scope(ABC):
 
     def _admit(self, fn: object) -> None:
         """Refuse a spawn that would be an orphan, or that comes from the wrong place."""
+        if self._accepting and self._parent is not None and self._enclosing_cancelled():
+            # An enclosing scope is cancelled: so is this one, as trio's cancel scopes
+            # inherit it, even if the body swallowed the cancellation that reached it:
+            #     async with scope(timeout=1): async with scope() as s1:
+            #         await swallows(2); s1.spawn(f)   # refused, f never runs
+            self._cancel(None)
         if not self._accepting or (self._deadline is not None and self._deadline_passed()):
             if isinstance(fn, Coroutine):
                 fn.close()  # the caller's coroutine would warn "never awaited"
@@ -466,6 +482,18 @@ class Scope(ABC):
             if isinstance(fn, Coroutine):
                 fn.close()  # refused from the wrong thread: no "never awaited" either
             raise
+
+    def _enclosing_cancelled(self) -> bool:
+        """Whether an enclosing scope is cancelled with no shield in between."""
+        scope = self
+        while not scope._shield and scope._parent is not None:
+            scope = scope._parent
+            if scope._state == EXITED:
+                return False
+            scope._poll_deadline()
+            if scope._cancel_called:
+                return True
+        return False
 
     def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
         """Record a child's outcome and apply the policy (called once per started child)."""
@@ -618,6 +646,11 @@ class Scope(ABC):
         """Cancel body and children once; ``None`` means "from outside joinery"."""
         if self._cancel_called:
             return
+        if cause is not None and self._parent is not None and self._enclosing_cancelled():
+            # An enclosing scope was cancelled first: that cancellation is inherited (as
+            # trio's cancel scopes) and wins; cause() keeps naming the enclosing cause:
+            #     async with scope(timeout=1): async with scope(): await swallows(2); 1/0
+            cause = None
         self._cancel_called = True
         self._accepting = False
         self._cause = cause
@@ -708,8 +741,17 @@ class Scope(ABC):
             self._parent = None
             LIVE_ROOTS[self] = None
 
-    def _begin_exit(self) -> None:
+    def _begin_exit(self, stop_services: bool = True) -> None:
         self._state = EXITING
+        if stop_services:
+            self._stop_services()
+
+    def _stop_services(self) -> None:
+        """The body ended: stop the services still running.
+
+        Called after an outside cancel was recorded and before the body's error cancels
+        the scope, so that each service reads the cancel that came first as its cause.
+        """
         for svc in self._services:
             svc._owner_exiting()
 

@@ -57,8 +57,14 @@ class TrioScope(Scope):
         if self._deadline is not None:
             self._nursery.cancel_scope.deadline = self._deadline
         # launch() needs no handle unless a child's end must be acted on at once: a
-        # slot to free (limit), a winner to pick (race), a deadline to notice.
-        self._plain = self._limit is None and not self._race and self._deadline is None
+        # slot to free (limit), a winner to pick (race), a deadline to notice, or an
+        # enclosing scope's cancellation to inherit.
+        self._plain = (
+            self._limit is None
+            and not self._race
+            and self._deadline is None
+            and self._parent is None  # (a nested scope checks its enclosing ones)
+        )
         return self
 
     async def __aexit__(
@@ -69,17 +75,20 @@ class TrioScope(Scope):
     ) -> bool:
         self._check_exiting_task(trio.lowlevel.current_task() is self._owner)
         self._poll_deadline()  # a deadline that passed is the cause, not the body's end
-        self._begin_exit()
+        self._begin_exit(stop_services=False)
         body_error: BaseException | None = None
         to_trio: BaseException | None = None  # cancellations are trio's business
         if exc is not None:
             to_trio, body_error = _split_cancelled(exc)
+            if to_trio is not None and not self._cancel_called:
+                self._cancel(None)  # from outside: first, so services read it as the cause
             if (isinstance(body_error, Cancelled) and self._cancel_called) or self._own_refusal(
                 body_error
             ):
                 body_error = None  # the body awaited a child we cancelled
-            if body_error is not None:
-                self._cancel(body_error)
+        self._stop_services()  # (between the two: as on asyncio)
+        if body_error is not None:
+            self._cancel(body_error)
         raised: BaseException | None
         try:
             if to_trio is None:

@@ -947,6 +947,24 @@ class Scope(ABC):
         """The backend's clock (the one deadlines are set on)."""
 
 
+def current_cause() -> BaseException | None:
+    """:func:`joinery.task.cause`: the cause of the scope the running code is in.
+
+    A task that still runs after its scope exited was not the scope's (every child and
+    the body are done by then): a foreign nursery/TaskGroup outside the scope started
+    it from the body, copying the body's context. The nearest scope still open around
+    it answers, not the exited one:
+        async with anyio.create_task_group() as tg, task.scope() as s:
+            tg.start_soon(reads_cause_later); s.cancel()   # it reads None, not s's cause
+    (While the scope is open such a task is not told apart from one of a group inside
+    the body: both inherited the body's context.)
+    """
+    s = CURRENT.get()
+    while s is not None and s._state == EXITED:
+        s = s._parent
+    return None if s is None else s.cause
+
+
 def _safe_repr(obj: object) -> str:
     try:
         return repr(obj)

@@ -623,6 +623,10 @@ class Scope(ABC):
         """A child's wrapper caught ``e`` (trio splits its own cancellations out)."""
         self._child_ended(h, FAILED, e)
 
+    def _exited(self) -> bool:
+        """Whether the scope has exited (a handle is then no longer usable)."""
+        return self._state == EXITED
+
     def _take(self, h: Handle[Any]) -> Any:
         """Hand a finished child's outcome to its one consumer."""
         h._use = DELIVERED

@@ -329,9 +329,7 @@ async def _child(h: Handle[Any]) -> None:
     # the loop, with the siblings still running. The scope cancels and joins them first,
     # then re-raises it bare (as the body's own KeyboardInterrupt would be). Few locals:
     # this frame lives as long as the child.
-    if h._scope._cancel_called:  # cancelled before its first step: never runs (rule 3)
-        h._coro.close()
-        h._scope._child_ended(h, CANCELLED, None)
+    if h._scope._first_step_refused(h):  # cancelled before its first step (rule 3)
         return
     try:
         value = await h._coro

@@ -627,6 +627,19 @@ class Scope(ABC):
         """Whether the scope has exited (a handle is then no longer usable)."""
         return self._state == EXITED
 
+    def _first_step_refused(self, h: Handle[Any]) -> bool:
+        """Called by a child's wrapper before its first step: whether it must not run.
+
+        A child whose scope was cancelled before its first step (its own cancel, or its
+        deadline read from the clock) never runs (semantics rule 3): its coroutine is
+        closed, so no "never awaited" warning, and it ends CANCELLED here.
+        """
+        if not self._cancel_called and (self._deadline is None or not self._deadline_passed()):
+            return False
+        h._coro.close()
+        self._child_ended(h, CANCELLED, None)
+        return True
+
     def _take(self, h: Handle[Any]) -> Any:
         """Hand a finished child's outcome to its one consumer."""
         h._use = DELIVERED

@@ -338,9 +338,7 @@ async def _run_child(h: Handle[Any]) -> None:
     # (Not trio.current_effective_deadline(): 3.7 µs, a tenth of a child's cost. A
     # cancellation from outside reaches the scope through its body or a child's
     # Cancelled, see _child_raised; children started before that run as on asyncio.)
-    if h._scope._cancel_called or (h._scope._deadline is not None and h._scope._deadline_passed()):
-        h._coro.close()  # cancelled before its first step: never runs (semantics rule 3)
-        h._scope._child_done(h, CANCELLED, None)
+    if h._scope._first_step_refused(h):  # cancelled before its first step (rule 3)
         return
     try:
         value = await h._coro

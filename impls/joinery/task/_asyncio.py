@@ -21,7 +21,7 @@ from typing import Any
 from joinery.task._calls import strip_wrapper
 from joinery.task._errors import Cancelled
 from joinery.task._handle import CANCELLED, FAILED, RUNNING, Handle
-from joinery.task._scope import CURRENT, EXITED, OPEN, Scope
+from joinery.task._scope import CURRENT, Scope
 
 
 class AsyncioScope(Scope):
@@ -46,8 +46,7 @@ class AsyncioScope(Scope):
         self._timer: asyncio.Handle | None = None
         self._sweep_timer: asyncio.TimerHandle | None = None
         self._sweep_after = _FIRST_SWEEP
-        self._where, self._here = events._get_running_loop, loop
-        self._enter_common(task, loop)
+        self._enter_common(task, loop, events._get_running_loop, loop)
         if self._shield:
             SHIELDS.setdefault(task, []).append(self)
         if self._cancel_called:  # cancelled before entry: the body's first checkpoint
@@ -80,7 +79,7 @@ class AsyncioScope(Scope):
             task.uncancel()
         self._body_cancels = 0
         if isinstance(exc, asyncio.CancelledError):
-            self._interrupted = True
+            self._body_interrupted()
             if not self._cancel_called or task.cancelling() > 0:
                 outer = exc
         elif (isinstance(exc, Cancelled) and self._cancel_called) or self._own_refusal(exc):
@@ -91,7 +90,7 @@ class AsyncioScope(Scope):
             # A cancellation from outside reached the body, which swallowed it. Level-
             # triggered (trio's exit checkpoint re-raises it), so it propagates from here:
             #     async with asyncio.timeout(1): async with scope(): await swallows()
-            self._interrupted = True
+            self._body_interrupted()
             outer = CancelledError()
         if outer is not None:
             self._cancel(None)
@@ -190,13 +189,13 @@ class AsyncioScope(Scope):
 
     def _poke(self) -> None:
         """Look at the tasks again soon (a shield inside this cancelled scope was left)."""
-        if self._cancel_called and self._state != EXITED and not self._check_scheduled:
+        if self._cancel_called and not self._exited() and not self._check_scheduled:
             self._check_scheduled = True
             self._loop.call_soon(self._recheck)
 
     def _recheck(self) -> None:
         self._check_scheduled = False
-        if self._state != EXITED:
+        if not self._exited():
             self._deliver()
 
     def _deliver(self) -> None:
@@ -214,7 +213,7 @@ class AsyncioScope(Scope):
             t = h._value if h._kind == RUNNING else None
             if t is not None and self._hit(t, False):
                 again = True
-        if self._state == OPEN and self._hit(self._parent_task, True):
+        if self._body_open() and self._hit(self._parent_task, True):
             again = True
         if again and not self._check_scheduled:
             self._check_scheduled = True

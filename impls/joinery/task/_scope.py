@@ -623,6 +623,14 @@ class Scope(ABC):
         """A child's wrapper caught ``e`` (trio splits its own cancellations out)."""
         self._child_ended(h, FAILED, e)
 
+    def _body_interrupted(self) -> None:
+        """The body was ended by a cancellation: a deadline then raises (see _finish)."""
+        self._interrupted = True
+
+    def _body_open(self) -> bool:
+        """Whether the body is still running (entered, not yet exiting)."""
+        return self._state == OPEN
+
     def _exited(self) -> bool:
         """Whether the scope has exited (a handle is then no longer usable)."""
         return self._state == EXITED
@@ -744,8 +752,17 @@ class Scope(ABC):
     def _call_soon_threadsafe(self, fn: Callable[[BaseException], None], arg: Any) -> None:
         """Run ``fn(arg)`` on the scope's loop, from any thread."""
 
-    def _enter_common(self, owner: object, key: object) -> None:
+    def _enter_common(
+        self, owner: object, key: object, where: Callable[[], object], here: object
+    ) -> None:
+        """Record the entry (the backend checked nothing is entered twice first).
+
+        ``owner`` is the body's task, ``key`` the loop or trio run (for tree()), and
+        ``where() == here`` the test that a spawn comes from the scope's own thread
+        and loop.
+        """
         self._check_new()
+        self._where, self._here = where, here
         self._state = OPEN
         self._accepting = not self._cancel_called
         self._owner = owner

@@ -40,9 +40,13 @@ class TrioScope(Scope):
 
     async def __aenter__(self) -> TrioScope:
         self._check_new()
-        self._enter_common(trio.lowlevel.current_task(), trio.lowlevel.current_trio_token())
         self._thread = threading.get_ident()
-        self._where, self._here = threading.get_ident, self._thread
+        self._enter_common(
+            trio.lowlevel.current_task(),
+            trio.lowlevel.current_trio_token(),
+            threading.get_ident,
+            self._thread,
+        )
         self._shield_scope: trio.CancelScope | None = None
         if self._shield:
             self._shield_scope = trio.CancelScope(shield=True)
@@ -128,7 +132,7 @@ class TrioScope(Scope):
             self._shield_scope.__exit__(None, None, None)
         self._poll_deadline()
         if to_trio is not None or self._nursery.cancel_scope.cancelled_caught:
-            self._interrupted = True
+            self._body_interrupted()
         return self._leave(exc, body_error, raised)
 
     def _check_thread(self, what: str, fix: str) -> None:

@@ -37,7 +37,8 @@ The semantics:
   swallowed it does not count, as with ``asyncio.timeout``), a queued child was
   dropped, a spawn was refused.
 * Spawning into a cancelled scope raises ScopeClosedError; escaping the body, it counts
-  as the scope's own cancellation, not as an error.
+  as the scope's own cancellation, not as an error. A spawn also finds the scope
+  cancelled when an enclosing joinery scope is (inherited, whether it reached it or not).
 * ``limit``: at most N children run (services take no slot); the rest wait first come
   first served, and never start once the scope is cancelled.
 * A cancellation from outside the scope (an enclosing scope's) cancels the scope with
@@ -154,6 +155,12 @@ class Task:
         self.recheck = False  # woken from a checkpoint: cancellation is checked once more
         self.waited_handle = False
         self.first_step: Callable[[], bool] | None = None  # False: never run
+        # The program's own task swallowed the outside cancellation (asyncio.timeout /
+        # trio.move_on_after) while no joinery scope around it was cancelled: see
+        # semantics §13, what follows until the scope's exit differs by backend.
+        self.foreign_swallowed = False
+        self.spawn_after_foreign = False  # it swallowed one: its spawns are left open
+        self.swallowed_in: list[Any] = []  # the scopes around it when it swallowed one
 
     def current(self) -> RScope | None:
         """The innermost joinery scope around the running code (joinery's CURRENT)."""
@@ -244,6 +251,8 @@ class Reference:
             t.done = True
             return
         kind, arg = request
+        if t.foreign_swallowed and (kind == "sleep" or isinstance(arg, Handle)):
+            self.undefined = True  # a checkpoint after a swallowed outside cancel (§13)
         if kind == "sleep":
             self.checkpoint(t, "sleep")
             if t.blocked is not None and arg == 0:
@@ -385,11 +394,19 @@ class Reference:
             body_error = exc
             self.cancel(s, exc)
         if not s.running:  # a scope's exit is a schedule point (semantics §1.2), where an
-            try:  # enclosing cancellation is delivered like at any checkpoint
+            # enclosing cancellation is delivered like at any checkpoint (and one the body
+            # swallowed is re-raised on both backends: not a checkpoint of §13's case)
+            # (a scope entered after the swallow is not: asyncio's exit counts only the
+            # cancellations that arrived after its entry)
+            swallowed = t.foreign_swallowed
+            t.foreign_swallowed = swallowed and s not in t.swallowed_in
+            try:
                 yield ("sleep", 0)
             except Cancel as e:
                 foreign = e
                 self.cancel(s, None)
+            finally:
+                t.foreign_swallowed = swallowed
         while s.running:
             s.exit_waiter = t
             t.shielded = foreign is not None
@@ -445,6 +462,11 @@ class Reference:
     def cancel(self, s: RScope, cause: BaseException | None) -> None:
         if s.cancelled:
             return
+        if cause is not None and any(x.cancelled for x in s.stack[:-1] if x.joinery):
+            # An enclosing joinery scope was cancelled first: that cancellation is
+            # inherited (as trio's cancel scopes) and wins; this one adds no cause.
+            cause = None
+            s.reached = True
         self.cancels.append((self.now, s, self.running_task))
         s.cancelled = True
         s.cause = cause
@@ -498,6 +520,7 @@ class Reference:
                     yield ("sleep", seconds)
                 except Cancel:
                     self.log_event(who, f"swallowed cause={self.cause_seen(t)}")
+                    self.swallowed(t)
             case P.Raise(kind, msg):
                 raise USER_ERRORS[kind](msg)
             case P.Nest(spec):
@@ -506,8 +529,40 @@ class Reference:
                 return value
         return None
 
+    def swallowed(self, t: Task) -> None:
+        """``t`` swallowed a cancellation: one from outside joinery has no defined sequel.
+
+        On asyncio the outside cancellation is edge-triggered and joinery does not see it
+        arrive (semantics §13): until the scope's exit re-raises it, the body's next
+        checkpoints and the scope's running children are cancelled on trio, not on
+        asyncio. So the outcome is left open if the body waits again or a child runs.
+        """
+        if not self.outer.cancelled:
+            return
+        if any(s.cancelled and not s.reached for s in t.stack if s.joinery):
+            return  # a joinery scope's own cancellation: level-triggered on both
+        # A spawn after it is left open too: trio's scope does not see a cancellation
+        # a child swallowed (trio delivered it, not joinery), asyncio's body does not.
+        t.spawn_after_foreign = True
+        if t is not self.tasks[0]:
+            return  # a child: joinery re-delivers it on asyncio, trio on trio
+        t.foreign_swallowed = True
+        t.swallowed_in = list(t.stack)
+        if any(s.running for s in t.stack if s.joinery):
+            self.undefined = True
+
+    def inherit(self, s: RScope) -> None:
+        """An enclosing joinery scope is cancelled: a spawn sees ``s`` cancelled too
+        (inherited, as trio's cancel scopes), reached by it or not."""
+        if not s.cancelled and any(x.cancelled for x in s.stack[:-1] if x.joinery):
+            s.reached = True
+            self.cancel(s, None)
+
     def admit(self, s: RScope) -> None:
+        if self.running_task is not None and self.running_task.spawn_after_foreign:
+            self.undefined = True  # a spawn after a swallowed outside cancel (§13)
         self.read_clock(s.stack)
+        self.inherit(s)
         if not s.open or s.cancelled:
             if s.deadline_fired:
                 s.deadline_cancelled_something = True  # a spawn refused because of it

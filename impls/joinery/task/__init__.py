@@ -78,7 +78,7 @@ from joinery.task._errors import (
 )
 from joinery.task._handle import Handle
 from joinery.task._policy import Policy
-from joinery.task._scope import CURRENT, LIVE_ROOTS, Scope, TaskStatus
+from joinery.task._scope import LIVE_ROOTS, Scope, TaskStatus, current_cause
 from joinery.task._service import Service
 
 __all__ = [
@@ -184,8 +184,7 @@ def cause() -> BaseException | None:
     The exception *object*: a sibling's failure, ``DeadlineExceeded``, the argument of
     ``Scope.cancel``, ``Superseded`` in a race, or an enclosing scope's cause.
     """
-    s = CURRENT.get()
-    return None if s is None else s.cause
+    return current_cause()
 
 
 def tree() -> str:

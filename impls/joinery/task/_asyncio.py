@@ -21,7 +21,7 @@ from typing import Any
 from joinery.task._calls import strip_wrapper
 from joinery.task._errors import Cancelled
 from joinery.task._handle import CANCELLED, FAILED, RUNNING, Handle
-from joinery.task._scope import CURRENT, EXITED, OPEN, Scope
+from joinery.task._scope import CURRENT, Scope
 
 
 class AsyncioScope(Scope):
@@ -40,21 +40,25 @@ class AsyncioScope(Scope):
         self._parent_task = task
         self._thread = threading.get_ident()
         self._body_cancels = 0  # our Task.cancel() calls on the body, undone on exit
+        self._cancelling_on_entry = task.cancelling()  # requests that predate us
         self._check_scheduled = False
         self._exit_waiter: asyncio.Future[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: asyncio.Handle | None = None
         self._sweep_timer: asyncio.TimerHandle | None = None
         self._sweep_after = _FIRST_SWEEP
-        self._where, self._here = events._get_running_loop, loop
-        self._enter_common(task, loop)
+        self._enter_common(task, loop, events._get_running_loop, loop)
         if self._shield:
             SHIELDS.setdefault(task, []).append(self)
         if self._cancel_called:  # cancelled before entry: the body's first checkpoint
             self._deliver()
         self._set_deadline(loop.time())
         if self._deadline is not None:
-            if self._deadline <= loop.time():  # timeout=0: the body's first checkpoint
-                self._fire_deadline()  # is cancelled, as trio's (its timer would be late)
+            if self._deadline <= loop.time():
+                # timeout=0: the body's first checkpoint is cancelled, as on trio (a
+                # call_at timer would run a step late), but the deadline is read lazily
+                # until then, as trio reads it: a cancel() before that wins:
+                #     async with scope(timeout=0) as s: s.cancel(); s.spawn(f)  # quiet
+                self._timer = loop.call_soon(self._fire_deadline)
             else:
                 self._timer = loop.call_at(self._deadline, self._fire_deadline)
         return self
@@ -68,23 +72,33 @@ class AsyncioScope(Scope):
         task = self._parent_task
         self._check_exiting_task(asyncio.current_task(self._loop) is task)
         self._poll_deadline()  # a deadline that passed is the cause, not the body's end
-        self._begin_exit()  # from now on the body is never cancelled by us
+        self._begin_exit(stop_services=False)  # from now on the body is never cancelled by us
         outer: BaseException | None = None  # a cancellation that is not ours: re-raise it
         body_error: BaseException | None = None
         for _ in range(self._body_cancels):
             task.uncancel()
         self._body_cancels = 0
         if isinstance(exc, asyncio.CancelledError):
-            self._interrupted = True
+            self._body_interrupted()
             if not self._cancel_called or task.cancelling() > 0:
                 outer = exc
         elif (isinstance(exc, Cancelled) and self._cancel_called) or self._own_refusal(exc):
             pass  # the body awaited a child we cancelled: part of our own cancellation
         elif exc is not None:
             body_error = exc
-            self._cancel(exc)
+        if outer is None and exc is None and task.cancelling() > self._cancelling_on_entry:
+            # A cancellation from outside reached the body, which swallowed it. Level-
+            # triggered (trio's exit checkpoint re-raises it), so it propagates from here:
+            #     async with asyncio.timeout(1): async with scope(): await swallows()
+            self._body_interrupted()
+            outer = CancelledError()
         if outer is not None:
             self._cancel(None)
+        # Services are stopped after an outside cancel is recorded and before the body's
+        # error cancels: each reads the cancel that came first as its cause.
+        self._stop_services()
+        if body_error is not None:
+            self._cancel(body_error)
         if self._running:
             self._watch_for_lost_children()
         yielded = False
@@ -175,13 +189,13 @@ class AsyncioScope(Scope):
 
     def _poke(self) -> None:
         """Look at the tasks again soon (a shield inside this cancelled scope was left)."""
-        if self._cancel_called and self._state != EXITED and not self._check_scheduled:
+        if self._cancel_called and not self._exited() and not self._check_scheduled:
             self._check_scheduled = True
             self._loop.call_soon(self._recheck)
 
     def _recheck(self) -> None:
         self._check_scheduled = False
-        if self._state != EXITED:
+        if not self._exited():
             self._deliver()
 
     def _deliver(self) -> None:
@@ -199,7 +213,7 @@ class AsyncioScope(Scope):
             t = h._value if h._kind == RUNNING else None
             if t is not None and self._hit(t, False):
                 again = True
-        if self._state == OPEN and self._hit(self._parent_task, True):
+        if self._body_open() and self._hit(self._parent_task, True):
             again = True
         if again and not self._check_scheduled:
             self._check_scheduled = True
@@ -314,9 +328,7 @@ async def _child(h: Handle[Any]) -> None:
     # the loop, with the siblings still running. The scope cancels and joins them first,
     # then re-raises it bare (as the body's own KeyboardInterrupt would be). Few locals:
     # this frame lives as long as the child.
-    if h._scope._cancel_called:  # cancelled before its first step: never runs (rule 3)
-        h._coro.close()
-        h._scope._child_ended(h, CANCELLED, None)
+    if h._scope._first_step_refused(h):  # cancelled before its first step (rule 3)
         return
     try:
         value = await h._coro

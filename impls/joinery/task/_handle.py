@@ -29,7 +29,6 @@ QUEUED, RUNNING, OK, FAILED, CANCELLED = 0, 1, 2, 3, 4
 PENDING, WAITING, DELIVERED, DISCARDED, LAUNCHED = 0, 1, 2, 3, 4
 STARTING = 5  # Scope.start's child before it called started(): start() takes its end
 
-_SCOPE_EXITED = 3  # joinery.task._scope.EXITED (imported there, so not from there)
 _KIND_NAMES = ("queued", "running", "returned", "failed", "cancelled")
 
 
@@ -121,7 +120,7 @@ class Handle(Generic[T]):
             LinearityError: the handle was already consumed, or its scope has exited.
         """
         frame = sys._getframe(1)
-        if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
+        if self._use != PENDING or self._scope._exited():
             self._misuse(frame, "discarded")
         self._used_code = frame.f_code
         lasti = frame.f_lasti
@@ -133,7 +132,7 @@ class Handle(Generic[T]):
     def __await__(self) -> Generator[Any, Any, T]:
         """Wait for the child and return its value, or raise its exception."""
         frame = sys._getframe(1)
-        if self._use != PENDING or self._scope._state == _SCOPE_EXITED:
+        if self._use != PENDING or self._scope._exited():
             self._misuse(frame, "awaited")
         self._used_code = frame.f_code
         lasti = frame.f_lasti

@@ -143,7 +143,12 @@ class Scope(ABC):
         """
         # The fast path is inlined (see the performance note in joinery.task): one
         # test covers closed, deadline-bearing and wrong-thread/loop scopes.
-        if not self._accepting or self._deadline is not None or self._where() != self._here:
+        if (
+            not self._accepting
+            or self._deadline is not None
+            or self._parent is not None
+            or self._where() != self._here
+        ):
             self._admit(fn)
         frame = sys._getframe(1)
         # On trio the child's context is made here and ``fn(*args)`` runs in it, as
@@ -433,7 +438,12 @@ class Scope(ABC):
 
     def _launch_handle(self, code: CodeType, lasti: int, fn: Any, args: tuple[Any, ...]) -> None:
         """:meth:`launch` through a handle, consumed at birth (waits for a slot if full)."""
-        if not self._accepting or self._deadline is not None or self._where() != self._here:
+        if (
+            not self._accepting
+            or self._deadline is not None
+            or self._parent is not None
+            or self._where() != self._here
+        ):
             self._admit(fn)
         coro, ctx = self._call(fn, args, "launch")
         h: Handle[None] = self._handle_type(self, coro, code, lasti)
@@ -446,6 +456,12 @@ class Scope(ABC):
 
     def _admit(self, fn: object) -> None:
         """Refuse a spawn that would be an orphan, or that comes from the wrong place."""
+        if self._accepting and self._parent is not None and self._enclosing_cancelled():
+            # An enclosing scope is cancelled: so is this one, as trio's cancel scopes
+            # inherit it, even if the body swallowed the cancellation that reached it:
+            #     async with scope(timeout=1): async with scope() as s1:
+            #         await swallows(2); s1.spawn(f)   # refused, f never runs
+            self._cancel(None)
         if not self._accepting or (self._deadline is not None and self._deadline_passed()):
             if isinstance(fn, Coroutine):
                 fn.close()  # the caller's coroutine would warn "never awaited"
@@ -466,6 +482,18 @@ class Scope(ABC):
             if isinstance(fn, Coroutine):
                 fn.close()  # refused from the wrong thread: no "never awaited" either
             raise
+
+    def _enclosing_cancelled(self) -> bool:
+        """Whether an enclosing scope is cancelled with no shield in between."""
+        scope = self
+        while not scope._shield and scope._parent is not None:
+            scope = scope._parent
+            if scope._state == EXITED:
+                return False
+            scope._poll_deadline()
+            if scope._cancel_called:
+                return True
+        return False
 
     def _child_done(self, h: Handle[Any], kind: int, value: Any) -> None:
         """Record a child's outcome and apply the policy (called once per started child)."""
@@ -595,6 +623,31 @@ class Scope(ABC):
         """A child's wrapper caught ``e`` (trio splits its own cancellations out)."""
         self._child_ended(h, FAILED, e)
 
+    def _body_interrupted(self) -> None:
+        """The body was ended by a cancellation: a deadline then raises (see _finish)."""
+        self._interrupted = True
+
+    def _body_open(self) -> bool:
+        """Whether the body is still running (entered, not yet exiting)."""
+        return self._state == OPEN
+
+    def _exited(self) -> bool:
+        """Whether the scope has exited (a handle is then no longer usable)."""
+        return self._state == EXITED
+
+    def _first_step_refused(self, h: Handle[Any]) -> bool:
+        """Called by a child's wrapper before its first step: whether it must not run.
+
+        A child whose scope was cancelled before its first step (its own cancel, or its
+        deadline read from the clock) never runs (semantics rule 3): its coroutine is
+        closed, so no "never awaited" warning, and it ends CANCELLED here.
+        """
+        if not self._cancel_called and (self._deadline is None or not self._deadline_passed()):
+            return False
+        h._coro.close()
+        self._child_ended(h, CANCELLED, None)
+        return True
+
     def _take(self, h: Handle[Any]) -> Any:
         """Hand a finished child's outcome to its one consumer."""
         h._use = DELIVERED
@@ -618,6 +671,11 @@ class Scope(ABC):
         """Cancel body and children once; ``None`` means "from outside joinery"."""
         if self._cancel_called:
             return
+        if cause is not None and self._parent is not None and self._enclosing_cancelled():
+            # An enclosing scope was cancelled first: that cancellation is inherited (as
+            # trio's cancel scopes) and wins; cause() keeps naming the enclosing cause:
+            #     async with scope(timeout=1): async with scope(): await swallows(2); 1/0
+            cause = None
         self._cancel_called = True
         self._accepting = False
         self._cause = cause
@@ -694,8 +752,17 @@ class Scope(ABC):
     def _call_soon_threadsafe(self, fn: Callable[[BaseException], None], arg: Any) -> None:
         """Run ``fn(arg)`` on the scope's loop, from any thread."""
 
-    def _enter_common(self, owner: object, key: object) -> None:
+    def _enter_common(
+        self, owner: object, key: object, where: Callable[[], object], here: object
+    ) -> None:
+        """Record the entry (the backend checked nothing is entered twice first).
+
+        ``owner`` is the body's task, ``key`` the loop or trio run (for tree()), and
+        ``where() == here`` the test that a spawn comes from the scope's own thread
+        and loop.
+        """
         self._check_new()
+        self._where, self._here = where, here
         self._state = OPEN
         self._accepting = not self._cancel_called
         self._owner = owner
@@ -708,8 +775,17 @@ class Scope(ABC):
             self._parent = None
             LIVE_ROOTS[self] = None
 
-    def _begin_exit(self) -> None:
+    def _begin_exit(self, stop_services: bool = True) -> None:
         self._state = EXITING
+        if stop_services:
+            self._stop_services()
+
+    def _stop_services(self) -> None:
+        """The body ended: stop the services still running.
+
+        Called after an outside cancel was recorded and before the body's error cancels
+        the scope, so that each service reads the cancel that came first as its cause.
+        """
         for svc in self._services:
             svc._owner_exiting()
 
@@ -903,6 +979,24 @@ class Scope(ABC):
     @abstractmethod
     def _now(self) -> float:
         """The backend's clock (the one deadlines are set on)."""
+
+
+def current_cause() -> BaseException | None:
+    """:func:`joinery.task.cause`: the cause of the scope the running code is in.
+
+    A task that still runs after its scope exited was not the scope's (every child and
+    the body are done by then): a foreign nursery/TaskGroup outside the scope started
+    it from the body, copying the body's context. The nearest scope still open around
+    it answers, not the exited one:
+        async with anyio.create_task_group() as tg, task.scope() as s:
+            tg.start_soon(reads_cause_later); s.cancel()   # it reads None, not s's cause
+    (While the scope is open such a task is not told apart from one of a group inside
+    the body: both inherited the body's context.)
+    """
+    s = CURRENT.get()
+    while s is not None and s._state == EXITED:
+        s = s._parent
+    return None if s is None else s.cause
 
 
 def _safe_repr(obj: object) -> str:

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from asyncio import events
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from joinery.task._scope import Scope
+
+class Snapshots(Protocol):
+    """What a dump asks of a scope (declared here: this module imports no scope)."""
+
+    def _snapshot(self, depth: int, lines: list[str]) -> None:
+        """Append this scope's live subtree to ``lines``, indented by ``depth``."""
 
 
 def current_loop_key() -> object:
@@ -27,11 +31,11 @@ def current_loop_key() -> object:
         return None
 
 
-def dump(scopes: Iterable[Scope]) -> str:
+def dump(scopes: Iterable[Snapshots]) -> str:
     """Render ``scopes`` and everything alive under them, one line per node.
 
     Each scope gives its own snapshot (:meth:`Scope._snapshot`): this module only knows
-    the loop key, so it imports nothing of the scope at run time.
+    the loop key and the :class:`Snapshots` interface, so it imports no scope at all.
     """
     lines: list[str] = []
     for s in scopes:

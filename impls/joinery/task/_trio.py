@@ -40,9 +40,13 @@ class TrioScope(Scope):
 
     async def __aenter__(self) -> TrioScope:
         self._check_new()
-        self._enter_common(trio.lowlevel.current_task(), trio.lowlevel.current_trio_token())
         self._thread = threading.get_ident()
-        self._where, self._here = threading.get_ident, self._thread
+        self._enter_common(
+            trio.lowlevel.current_task(),
+            trio.lowlevel.current_trio_token(),
+            threading.get_ident,
+            self._thread,
+        )
         self._shield_scope: trio.CancelScope | None = None
         if self._shield:
             self._shield_scope = trio.CancelScope(shield=True)
@@ -57,8 +61,14 @@ class TrioScope(Scope):
         if self._deadline is not None:
             self._nursery.cancel_scope.deadline = self._deadline
         # launch() needs no handle unless a child's end must be acted on at once: a
-        # slot to free (limit), a winner to pick (race), a deadline to notice.
-        self._plain = self._limit is None and not self._race and self._deadline is None
+        # slot to free (limit), a winner to pick (race), a deadline to notice, or an
+        # enclosing scope's cancellation to inherit.
+        self._plain = (
+            self._limit is None
+            and not self._race
+            and self._deadline is None
+            and self._parent is None  # (a nested scope checks its enclosing ones)
+        )
         return self
 
     async def __aexit__(
@@ -69,17 +79,20 @@ class TrioScope(Scope):
     ) -> bool:
         self._check_exiting_task(trio.lowlevel.current_task() is self._owner)
         self._poll_deadline()  # a deadline that passed is the cause, not the body's end
-        self._begin_exit()
+        self._begin_exit(stop_services=False)
         body_error: BaseException | None = None
         to_trio: BaseException | None = None  # cancellations are trio's business
         if exc is not None:
             to_trio, body_error = _split_cancelled(exc)
+            if to_trio is not None and not self._cancel_called:
+                self._cancel(None)  # from outside: first, so services read it as the cause
             if (isinstance(body_error, Cancelled) and self._cancel_called) or self._own_refusal(
                 body_error
             ):
                 body_error = None  # the body awaited a child we cancelled
-            if body_error is not None:
-                self._cancel(body_error)
+        self._stop_services()  # (between the two: as on asyncio)
+        if body_error is not None:
+            self._cancel(body_error)
         raised: BaseException | None
         try:
             if to_trio is None:
@@ -119,7 +132,7 @@ class TrioScope(Scope):
             self._shield_scope.__exit__(None, None, None)
         self._poll_deadline()
         if to_trio is not None or self._nursery.cancel_scope.cancelled_caught:
-            self._interrupted = True
+            self._body_interrupted()
         return self._leave(exc, body_error, raised)
 
     def _check_thread(self, what: str, fix: str) -> None:
@@ -329,9 +342,7 @@ async def _run_child(h: Handle[Any]) -> None:
     # (Not trio.current_effective_deadline(): 3.7 µs, a tenth of a child's cost. A
     # cancellation from outside reaches the scope through its body or a child's
     # Cancelled, see _child_raised; children started before that run as on asyncio.)
-    if h._scope._cancel_called or (h._scope._deadline is not None and h._scope._deadline_passed()):
-        h._coro.close()  # cancelled before its first step: never runs (semantics rule 3)
-        h._scope._child_done(h, CANCELLED, None)
+    if h._scope._first_step_refused(h):  # cancelled before its first step (rule 3)
         return
     try:
         value = await h._coro

@@ -43,7 +43,7 @@ PYPROJECT = """\
 [tool.joinery.mutation]
 paths = ["impls/tiny"]
 tests = ["tests"]
-pytest-args = ["-q", "-p", "no:randomly", "-p", "no:joinery_leaks"]
+pytest-args = ["-q", "-p", "no:joinery_leaks"]
 equivalents = "equivalents.toml"
 operators = ["Gt_GtE", "Gt_Lt", "Add_Sub", "BitOr_BitXor"]
 """

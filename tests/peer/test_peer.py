@@ -158,7 +158,9 @@ def test_the_taskgroup_shim_is_a_joinery_scope() -> None:
             coro = child()
             with pytest.raises(NotMappable):
                 g.create_task(coro, name="x")
-            assert _record.HITS == ["joinery.task children have no name= (issue 10 §5)"]
+            assert _record.HITS == [
+                "joinery.task children have no name=: a child is named after its function"
+            ]
         return int(t.result())
 
     assert asyncio.run(main()) == 7

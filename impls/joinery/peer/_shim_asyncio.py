@@ -109,7 +109,7 @@ class TaskGroup:
         """Launch ``coro`` as a child of the scope; return its task-like view."""
         if name is not None:
             coro.close()
-            not_mappable("joinery.task children have no name= (issue 10 §5)")
+            not_mappable("joinery.task children have no name=: a child is named after its function")
         if context is not None:
             coro.close()
             not_mappable("joinery.task has no context=: a child runs in a copy of the spawner's")

@@ -2,8 +2,8 @@
 
 The mapping: ``open_nursery()`` enters a ``task.scope()`` (FAIL_FAST, no limit);
 ``nursery.start_soon(fn, *args)`` is ``s.launch(fn, *args)`` (fire-and-forget, still
-joined); ``nursery.start(fn, *args)`` is ``await s.start(fn, *args)`` once joinery.task
-has it (issue 10 §1.14); ``nursery.cancel_scope.cancel()`` is ``s.cancel()`` and
+joined); ``nursery.start(fn, *args)`` is ``await s.start(fn, *args)`` (not mappable on a
+joinery.task without it); ``nursery.cancel_scope.cancel()`` is ``s.cancel()`` and
 ``cancel_called`` is ``s.cancel_called``. Every join, cancellation and error is joinery's.
 
 Not mapped (raises :class:`NotMappable`): ``name=``, ``strict_exception_groups=False``,
@@ -52,18 +52,18 @@ class NurseryShim:
     ) -> None:
         """``s.launch(fn, *args)``."""
         if name is not None:
-            not_mappable("joinery.task children have no name= (issue 10 §5)")
+            not_mappable("joinery.task children have no name=: a child is named after its function")
         self._scope.launch(fn, *args)
 
     async def start(
         self, fn: Callable[..., Awaitable[object]], *args: object, name: object = None
     ) -> Any:
-        """``await s.start(fn, *args)`` where joinery.task has it (issue 10 §1.14)."""
+        """``await s.start(fn, *args)``; not mappable on a joinery.task without it."""
         if name is not None:
-            not_mappable("joinery.task children have no name= (issue 10 §5)")
+            not_mappable("joinery.task children have no name=: a child is named after its function")
         start = getattr(self._scope, "start", None)
         if start is None:
-            not_mappable("joinery.task has no start() yet (issue 10 §1.14)")
+            not_mappable("this joinery.task has no Scope.start()")
         return await start(fn, *args)
 
     def __getattr__(self, name: str) -> Any:

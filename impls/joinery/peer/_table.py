@@ -158,7 +158,8 @@ def compare(
 
 def suggestion(row: dict[str, Any]) -> str:
     """The table line that would declare what was observed (to paste after review)."""
-    test, observed, detail = row["test"], row["observed"], row["detail"].replace('"', "'")
+    test, observed = row["test"], row["observed"]
+    detail = " ".join(row["detail"].replace('"', "'").split())  # one TOML line
     key = f'"{test}"'
     if observed == "pass":
         return f'{key} = "pass"'
@@ -168,4 +169,4 @@ def suggestion(row: dict[str, Any]) -> str:
         return f'{key} = {{ outcome = "not_mappable", reason = "{detail}" }}'
     if observed == "skip":
         return f'{key} = {{ outcome = "skipped", reason = "{detail}" }}'
-    return f'{key} = {{ outcome = "differs|fails", reason = "{detail[:160]}", issue = "10 §?" }}'
+    return f'{key} = {{ outcome = "differs|fails", reason = "{detail[:160]}", finding = "?" }}'

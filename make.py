@@ -60,7 +60,7 @@ def ensure_env() -> None:
 WANTED_PYTHONS = ("3.11", "3.12", "3.13")
 """Versions a reader expects a matrix for: a missing one is reported, never skipped silently."""
 
-EXTRA_DEPS = ("uvloop", "pytest", "pytest-timeout", "pytest-benchmark")
+EXTRA_DEPS = ("uvloop", "pytest", "pytest-timeout", "pytest-benchmark", "hypothesis")
 """What the extra venvs install besides the package: the test deps, not mkdocs/playwright."""
 
 _PROBE = (

@@ -294,6 +294,9 @@ def main_job() -> None:
     interps = ensure_interpreters()
     conformance_everywhere(interps)  # build/results/conformance{,-cpython-3.X}.json
     _run(PY, "-m", "joinery.peer", "run", "--out", BUILD / "results" / "peer.json")
+    for interp in interps[1:]:  # the peer suites' table is declared per Python version
+        out = BUILD / "results" / f"peer-{interp.label}.json"
+        _run(interp.python, "-m", "joinery.peer", "run", "--out", out)
     _run(PY, ROOT / "comparisons" / "leak_report.py", "--out", BUILD / "reports" / "leaks")
     # The Go row: errgroup and goleak compiled and judged (a line says so if it is skipped).
     ensure_go_sources()

@@ -40,6 +40,29 @@ def load_peer(build: Path) -> Mapping[str, Any] | None:
     return doc
 
 
+def _other_interpreters(build: Path) -> list[str]:
+    # The main job runs the peer suites under every other interpreter it found too
+    # (peer-<impl>-<X.Y>.json): their totals, checked against the same table.
+    rows = []
+    for path in sorted((build / "results").glob("peer-*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        python = doc.get("versions", {}).get("python", path.stem.removeprefix("peer-"))
+        for name, suite in doc["suites"].items():
+            counts = ", ".join(f"{v} {_WORD.get(k, k)}" for k, v in suite.get("counts", {}).items())
+            rows.append(f"| {python} | `{name}` | {counts} | {suite.get('mismatches', 0)} |")
+    if not rows:
+        return []
+    return [
+        "The same suites under the other interpreters the run found, against the same table "
+        "(entries may be qualified by Python version):",
+        "",
+        "| Python | Suite | outcomes | mismatches |",
+        "|---|---|---|--:|",
+        *rows,
+        "",
+    ]
+
+
 def compatibility_page(build: Path) -> str:
     """The page: counts per suite, then every test with its outcome and reason."""
     doc = load_peer(build)
@@ -79,6 +102,7 @@ def compatibility_page(build: Path) -> str:
         cells = [str(counts.get(k, 0)) for k in _WORD if k != "undeclared"]
         out.append(f"| `{name}` | " + " | ".join(cells) + f" | {suite.get('mismatches', 0)} |")
     out.append("")
+    out += _other_interpreters(build)
     for name, suite in doc["suites"].items():
         out += [f"## `{name}`", ""]
         if suite.get("title") or suite.get("description"):

@@ -410,3 +410,19 @@ def test_a_property_page_lists_the_program_broken_on_purpose_first(site_data: Pa
         proof = doc[doc.index("## The programs that prove it can fail") :]
         items = [line for line in proof.splitlines() if line.startswith("- ")]
         assert "broken on purpose for this property" in items[0], pid
+
+
+def test_compatibility_page_lists_the_other_interpreters_runs(tmp_path: Path) -> None:
+    from comparisons.sitegen._compat import compatibility_page
+
+    results = tmp_path / "results"
+    results.mkdir()
+    suite = {"counts": {"pass": 3, "differs": 1}, "mismatches": 0, "tests": []}
+    doc = {"versions": {"python": "3.11.7"}, "suites": {"cpython": suite}}
+    (results / "peer.json").write_text(json.dumps(doc))
+    other = {"versions": {"python": "3.13.0"}, "suites": {"cpython": {**suite, "mismatches": 2}}}
+    (results / "peer-cpython-3.13.json").write_text(json.dumps(other))
+    page = compatibility_page(tmp_path)
+    assert "| 3.13.0 | `cpython` | 3 passes, 1 differs by design | 2 |" in page
+    (results / "peer-cpython-3.13.json").unlink()
+    assert "3.13.0" not in compatibility_page(tmp_path)

@@ -209,12 +209,7 @@ def property_doc(conf: Conformance, pid: str, tasks: dict[str, str]) -> str:
     task_links = ", ".join(
         f"[{t}]({rel(page, tasks[t])})" if t in tasks else t for t in prop["tasks"]
     )
-    controls = [m for m in conf.models if conf.is_control(m)]
-    fails = [
-        r
-        for r in conf.results
-        if r["property"] == pid and r["model"] in controls and r["verdict"] == "fail"
-    ]
+    fails = control_failures(conf, pid)
 
     # The program broken on purpose for *this* property is the proof; the others fail it
     # only because of the group they are built on. Theirs first, and said so.
@@ -277,19 +272,14 @@ def task_props(conf: Conformance, task: Task) -> list[str]:
     return [pid for pid, p in conf.properties.items() if task.id in p["tasks"]]
 
 
-def _model_order(conf: Conformance) -> list[str]:
-    # The seed's given programs first: the page shows the problem, then the answers.
+def _model_order(conf: Conformance, *, controls_first: bool = True) -> list[str]:
+    # Tables put the seed's given programs first: the page shows the problem, then the
+    # answers. Code tabs put them last, so that a page opens on a working model's code,
+    # not on a control's "Unsupported" box.
     shown = conf.shown_models()
     controls = [m for m in shown if conf.is_control(m)]
-    return controls + [m for m in shown if m not in controls]
-
-
-def _tab_order(conf: Conformance) -> list[str]:
-    # Code tabs open on the first tab: a working model's code, not a control's
-    # "Unsupported" box. The seed's given programs come last, as the counter-example.
-    shown = conf.shown_models()
-    controls = [m for m in shown if conf.is_control(m)]
-    return [m for m in shown if m not in controls] + controls
+    others = [m for m in shown if m not in controls]
+    return controls + others if controls_first else others + controls
 
 
 SOURCE_DIR = "sources"
@@ -374,7 +364,7 @@ def code_tabs(conf: Conformance, scenarios: list[str], page: str = "") -> str:
     """One content tab per model, holding its code for ``scenarios`` from the source."""
     out = []
     others = frozenset(scenarios)
-    for model in _tab_order(conf):
+    for model in _model_order(conf, controls_first=False):
         card = conf.models[model]
         if is_go_only(card):
             continue  # in the Go tabs below
@@ -595,15 +585,22 @@ def matrix(conf: Conformance, page: str) -> str:
     return "\n".join(out)
 
 
+def control_failures(conf: Conformance, pid: str) -> list[Mapping[str, Any]]:
+    """The cells in which a control or deliberately broken program fails ``pid``."""
+    return [
+        r
+        for r in conf.results
+        if r["property"] == pid and conf.is_control(r["model"]) and r["verdict"] == "fail"
+    ]
+
+
 def selftest(conf: Conformance, page: str) -> str:
     """Which control programs fail each property: the proof no check is vacuous."""
-    controls = [m for m in conf.models if conf.is_control(m)]
     rows = ["| Property | Failed by (controls) |", "|---|---|"]
     for pid in conf.properties:
         fails = [
             verdict_link(conf, page, r, long=False) + f" `{r['model']}` ({r['backend']})"
-            for r in conf.results
-            if r["property"] == pid and r["model"] in controls and r["verdict"] == "fail"
+            for r in control_failures(conf, pid)
         ]
         fails_text = "<br>".join(fails) or "⚠ no control fails it"
         rows.append(f"| {property_link(page, pid)} | {fails_text} |")
@@ -667,7 +664,7 @@ def glance(conf: Conformance, page: str) -> str:
         "| Broken properties |",
         "|---|---|--:|--:|--:|--:|---|",
     ]
-    for m, b in conf.columns(_tab_order(conf)):
+    for m, b in conf.columns(_model_order(conf, controls_first=False)):
         cells = [r for r in conf.results if r["model"] == m and r["backend"] == b]
         count = {v: sum(r["verdict"] == v for r in cells) for v in ("pass", "fail", "unsupported")}
         assisted = sum(r["verdict"] == "pass" and bool(r.get("assisted")) for r in cells)

@@ -6,6 +6,9 @@ The report names its profile; the last run written is the one the site shows.
 Arguments after ``--`` go to pytest (e.g. ``-- -k spawn_join``).
 paired: spawn+join ratios to the loop's own group, taken round by round (see
 ``benchmarks._paired``): ``python -m benchmarks paired --flavor trio ROW...``.
+publish: copy a full run (default build/bench/full.json) to benchmarks/published/full.json,
+the committed run the site's figures come from, after checking its metadata (see
+``comparisons.bench_report._published``): ``python -m benchmarks publish [RUN.json]``.
 """
 
 from __future__ import annotations
@@ -39,11 +42,38 @@ def paired(argv: list[str]) -> int:
     return 0
 
 
+def publish(argv: list[str]) -> int:
+    """``python -m benchmarks publish``: check a full run and copy it where the site reads it."""
+    from comparisons.bench_report._published import PUBLISHED, PublishError, provenance
+    from comparisons.bench_report._published import publish as copy_run
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks publish", description=__doc__)
+    parser.add_argument(
+        "run", type=Path, nargs="?", default=ROOT / "build" / "bench" / "full.json",
+        help="a full-profile run (default: build/bench/full.json)",
+    )  # fmt: skip
+    parser.add_argument("--to", type=Path, default=PUBLISHED, help="default: %(default)s")
+    args = parser.parse_args(argv)
+    try:
+        run = copy_run(args.run, args.to, ROOT)
+    except PublishError as exc:
+        print(f"benchmarks publish: refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"benchmarks publish: {args.run} -> {args.to}")
+    for label, value in provenance(run).rows:
+        print(f"  {label}: {value}")
+    shown = args.to.relative_to(ROOT) if args.to.is_relative_to(ROOT) else args.to
+    print(f"Commit it: git add {shown} && git commit")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["paired"]:
         return paired(argv[1:])
+    if argv[:1] == ["publish"]:
+        return publish(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("profile", choices=("quick", "full", "paired"))
+    parser.add_argument("profile", choices=("quick", "full", "paired", "publish"))
     parser.add_argument("--json", type=Path, default=None, help="where the run's JSON goes")
     parser.add_argument("--report", type=Path, default=None, help="where the report goes")
     parser.add_argument("--models", default=None, help="comma-separated models (default: all)")
@@ -70,6 +100,8 @@ def main(argv: list[str]) -> int:
         return result.returncode
     written = write(load(out), report)
     print(f"benchmarks: {out} -> {written[0]} (+{len(written) - 1} charts)")
+    if args.profile == "full":
+        print(f"benchmarks: publish it for the site with: python -m benchmarks publish {out}")
     return 0
 
 

@@ -4,7 +4,9 @@ The site never holds a typed-in verdict, number or copy of a model's code: the m
 hook in :mod:`comparisons.sitegen.hooks` reads, at build time,
 
 * ``build/results/conformance.json`` (the suite's verdicts and their evidence),
-* ``build/reports/bench/`` (the benchmark report: markdown tables and SVG plots),
+* ``build/bench/quick.json`` (this machine's quick benchmark run) and the committed
+  ``benchmarks/published/full.json`` (the published full run, if any), rendered by
+  ``comparisons.bench_report``,
 * ``build/reports/leaks/`` (real leak reports of the seed's ``Buggy()``),
 * the model sources under ``impls/joinery/models/`` (scenario functions, by AST),
 
@@ -17,7 +19,6 @@ that produces it; nothing renders as an empty table.
 from __future__ import annotations
 
 from comparisons.sitegen._data import (
-    BenchReport,
     Conformance,
     LeakReports,
     MissingData,
@@ -28,7 +29,6 @@ from comparisons.sitegen._data import (
 from comparisons.sitegen._source import CodeBlock, count_lines, extract_scenario
 
 __all__ = [
-    "BenchReport",
     "CodeBlock",
     "Conformance",
     "LeakReports",

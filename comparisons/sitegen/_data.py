@@ -10,12 +10,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from joinery.conformance._results import SCHEMA, ResultsError, validate_results
+
+from comparisons.sitegen._bench import (
+    BenchDataError,
+    Benchmarks,
+    load_benchmarks,
+    published_path,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 """The repository root (the directory holding ``mkdocs.yml``)."""
@@ -26,10 +32,7 @@ PRODUCERS: Mapping[str, str] = {
         ".venv/bin/python -m joinery.conformance run --out <build dir>/results/conformance.json"
         f"  (the first step of {MAIN})"
     ),
-    "bench": (
-        "the quick benchmarks (python -m benchmarks quick) and their report generator "
-        f"(comparisons/bench_report), a step of {MAIN}"
-    ),
+    "bench": f"the quick benchmarks (python -m benchmarks quick), a step of {MAIN}",
     "leaks": f"the leak detector's report of the seed's Buggy() (comparisons/leak_report.py), "
     f"a step of {MAIN}",
 }
@@ -153,43 +156,6 @@ def load_conformance(path: Path) -> Conformance:
 
 
 @dataclass(frozen=True)
-class BenchReport:
-    """The benchmark report directory: markdown pages and the SVG plots they show."""
-
-    path: Path
-    pages: list[Path] = field(default_factory=list)
-    figures: list[Path] = field(default_factory=list)
-    assets: list[Path] = field(default_factory=list)
-
-    def rel(self, p: Path) -> str:
-        """``p`` relative to the report directory, with forward slashes."""
-        return p.relative_to(self.path).as_posix()
-
-
-def load_bench_report(path: Path) -> BenchReport:
-    """List the report's pages (``*.md``), plots (``*.svg``) and other files.
-
-    Raises:
-        MissingData: the directory is absent or holds no markdown page.
-    """
-    if not path.is_dir():
-        raise _missing("bench", path, "the benchmark report directory does not exist")
-    files = sorted(p for p in path.rglob("*") if p.is_file())
-    pages = [p for p in files if p.suffix == ".md"]
-    if not pages:
-        raise _missing("bench", path, "the benchmark report directory holds no *.md report")
-    figures = [p for p in files if p.suffix == ".svg"]
-    for svg in figures:
-        # A browser shows an empty box for an SVG that is not well-formed XML.
-        try:
-            ElementTree.parse(svg)
-        except ElementTree.ParseError as exc:
-            raise _missing("bench", svg, f"is not well-formed XML ({exc})") from exc
-    assets = [p for p in files if p.suffix not in (".md", ".svg")]
-    return BenchReport(path=path, pages=pages, figures=figures, assets=assets)
-
-
-@dataclass(frozen=True)
 class LeakReports:
     """Real leak reports of the seed's ``Buggy()``: one text file per backend."""
 
@@ -220,20 +186,30 @@ class SiteData:
 
     build: Path
     conformance: Conformance
-    bench: BenchReport
+    bench: Benchmarks
     leaks: LeakReports
 
 
-def load_site_data(build: Path | None = None) -> SiteData:
+_DEFAULT = Path()
+
+
+def load_site_data(build: Path | None = None, published: Path | None = _DEFAULT) -> SiteData:
     """Load every input from ``build`` (default :func:`build_dir`).
+
+    ``published`` is the published benchmark run (default: ``$JOINERY_PUBLISHED_RUN``,
+    else the committed ``benchmarks/published/full.json`` if it exists); ``None``: none.
 
     Raises:
         MissingData: an input is missing or malformed.
     """
     build = build or build_dir()
+    try:
+        bench = load_benchmarks(build, published_path() if published is _DEFAULT else published)
+    except BenchDataError as exc:
+        raise MissingData(str(exc)) from exc
     return SiteData(
         build=build,
         conformance=load_conformance(build / "results" / "conformance.json"),
-        bench=load_bench_report(build / "reports" / "bench"),
+        bench=bench,
         leaks=load_leak_reports(build / "reports" / "leaks"),
     )

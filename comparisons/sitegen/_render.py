@@ -17,6 +17,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from comparisons.bench_report._published import provenance as run_provenance
+from comparisons.sitegen._bench import (
+    PUBLISH_STEPS,
+    PUBLISHED_DIR,
+    BenchPage,
+    provenance_table,
+)
 from comparisons.sitegen._compat import PAGE as COMPAT_PAGE
 from comparisons.sitegen._compat import peer_summary
 from comparisons.sitegen._data import PRODUCERS, ROOT, Conformance, MissingData, SiteData
@@ -34,7 +41,6 @@ EVIDENCE_DIR = "evidence"
 PROPERTY_DIR = "properties"
 WHY_CHARS = 160
 """How much of a verdict's summary the "why" list under a table shows."""
-BENCH_DIR = "benchmarks/report"
 
 _ICON = {"pass": "✓", "fail": "✗", "unsupported": "∅"}
 _ASSISTED = "◐"
@@ -680,49 +686,105 @@ def glance(conf: Conformance, page: str) -> str:
             f"| {name} | {b} | {count['pass']} | {count['fail']} | {count['unsupported']} "
             f"| {assisted or '—'} | {broken or '—'} |"
         )
-    return "\n".join(rows)
+    # In a .jglance block a phone shows each row as a short block (joinery.css): the
+    # model on a line, its counts with their icons, then what broke; no sideways scroll.
+    return '<div class="jglance" markdown>\n\n' + "\n".join(rows) + "\n\n</div>"
+
+
+def _findings_of(report: BenchPage) -> str:
+    m = re.search(r"^## Findings\n(.*?)(?=^## |\Z)", report.markdown, flags=re.S | re.M)
+    if not m:
+        raise MarkerError(f"the benchmark report of {report.run.path} has no '## Findings'")
+    return m.group(1).strip()
+
+
+def _no_published(indent: str = "") -> str:
+    return "\n".join(
+        indent + line
+        for line in (
+            '!!! warning "No published run"',
+            "",
+            "    No full-profile run is committed (`benchmarks/published/full.json` does "
+            "not exist), so the benchmark figures on this site are this machine's quick "
+            "run, whose ratios scatter by tens of percent. To publish one: " + PUBLISH_STEPS + ".",
+        )
+    )
+
+
+def _source_line(report: BenchPage, link: str) -> str:
+    p = run_provenance(report.run)
+    what = "the published run" if report.folder == PUBLISHED_DIR else "this machine's quick run"
+    return (
+        f"<small>From [{what}]({link}): {p.text('Profile')} profile, {p.text('Date')}, "
+        f"commit {p.text('Commit')}, {p.text('Interpreter')} on {p.text('CPU')}.</small>"
+    )
 
 
 def bench_findings(data: SiteData, page: str) -> str:
-    """The benchmark report's "Findings" section, as the report generator wrote it.
+    """The quoted run's "Findings" section, as the report generator wrote it.
 
-    The sentences are computed from the run by ``comparisons.bench_report``; an essay
-    that quotes costs includes them from here rather than typing a number in.
+    The published run's when one is committed, else this machine's quick run's, under
+    a warning that says so. The sentences are computed from the run by
+    ``comparisons.bench_report``; an essay that quotes costs includes them from here.
     """
-    for p in data.bench.pages:
-        text = p.read_text(encoding="utf-8")
-        m = re.search(r"^## Findings\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
-        if m:
-            link = rel(page, BENCH_DIR + "/" + data.bench.rel(p))
-            # The report says "see ... below"; quoted on another page, below is the
-            # wrong place to look: point into the report instead.
-            text = re.sub(r"\bbelow\b", f"in [the report]({link})", m.group(1).strip())
-            return text + f"\n\n<small>From [the benchmark report]({link}).</small>"
-    raise MarkerError("the benchmark report has no '## Findings' section")
+    report = data.bench.quoted
+    link = rel(page, report.page)
+    # The report says "see ... below"; quoted on another page, below is the wrong place
+    # to look: point into the report instead.
+    text = re.sub(r"\bbelow\b", f"in [the report]({link})", _findings_of(report))
+    out = text + "\n\n" + _source_line(report, link)
+    return out if data.bench.published else _no_published() + "\n\n" + out
+
+
+def bench_now(data: SiteData, page: str) -> str:
+    """This machine's quick run: its findings (folded when a published run is quoted)."""
+    report = data.bench.now
+    link = rel(page, report.page)
+    text = re.sub(r"\bbelow\b", f"in [the report]({link})", _findings_of(report))
+    if data.bench.published is None:
+        return "The figures above are this run's. " + _source_line(report, link)
+    body = "\n".join("    " + line if line else "" for line in text.split("\n"))
+    return (
+        f'??? note "What this machine\'s quick run found"\n\n{body}\n\n'
+        + _source_line(report, link)
+        + f"\n\n[Its report]({link}) ends with every row it shares with the published "
+        "run, side by side."
+    )
+
+
+def bench_provenance(data: SiteData, page: str) -> str:
+    """The published run and this machine's run, side by side (or the plain absence)."""
+    table = provenance_table(data.bench, page, rel)
+    return table if data.bench.published else _no_published() + "\n\n" + table
 
 
 def bench_pages(data: SiteData, page: str) -> str:
     """Links to every page of the benchmark report."""
-    return "\n".join(
-        f"- [{p.stem.replace('_', ' ').replace('-', ' ')}]"
-        f"({rel(page, BENCH_DIR + '/' + data.bench.rel(p))})"
-        for p in data.bench.pages
-    )
+    return "\n".join(f"- [{p.nav_title}]({rel(page, p.page)})" for p in data.bench.pages())
 
 
 def bench_figures(data: SiteData, page: str, task: Task) -> str:
-    """The report's plots for ``task``, matched by file name."""
+    """The quoted run's plots for ``task``, matched by file name, with their source."""
     if not task.figures:
         return "*No benchmark measures this task.*"
-    found = [f for f in data.bench.figures if any(word in f.stem.lower() for word in task.figures)]
+    report = data.bench.quoted
+    found = [
+        uri
+        for uri in report.chart_uris()
+        if any(word in posixpath.basename(uri).lower() for word in task.figures)
+    ]
     if not found:
         raise MissingData(
-            f"{data.bench.path}: no plot for {task.id} (a *.svg whose name contains one of "
+            f"{report.run.path}: no plot for {task.id} (a chart whose name contains one of "
             f"{', '.join(task.figures)}). Regenerate it with: {PRODUCERS['bench']}"
         )
-    return "\n\n".join(
-        f"![{f.stem}]({rel(page, BENCH_DIR + '/' + data.bench.rel(f))})" for f in found
+    charts = "\n\n".join(
+        f"![{posixpath.splitext(posixpath.basename(uri))[0]}]({rel(page, uri)})" for uri in found
     )
+    note = _source_line(report, rel(page, report.page))
+    if data.bench.published is None:
+        note += " <small>No published run is committed: these are quick-profile figures.</small>"
+    return charts + "\n\n" + note
 
 
 def leak_reports(data: SiteData) -> str:
@@ -857,6 +919,8 @@ def expand(markdown: str, page: str, data: SiteData) -> str:
             "legend": _legend,
             "bench-pages": lambda: bench_pages(data, page),
             "bench-findings": lambda: bench_findings(data, page),
+            "bench-now": lambda: bench_now(data, page),
+            "bench-provenance": lambda: bench_provenance(data, page),
             "leak-reports": lambda: leak_reports(data),
             "peer-summary": lambda: peer_summary(data.build, page, rel(page, COMPAT_PAGE)),
             "aggregator-lines": lambda: aggregator_lines(conf, page),

@@ -195,8 +195,16 @@ def _changed_at(verdicts: list[str]) -> set[int]:
     return {i for i in range(len(verdicts) - 1) if verdicts[i] != verdicts[i + 1]}
 
 
+def _is_broken_on_purpose(card: Mapping[str, Any]) -> bool:
+    # The suite's self-test programs (kind "mutant"; older results: a "control" flag on
+    # every program but the seed's own): each follows the model it is built on.
+    if "kind" in card:
+        return bool(card["kind"] == "mutant")
+    return bool(card.get("control")) and card.get("title") != "seed_given"
+
+
 def _is_control(run: Run, model: str) -> bool:
-    return bool(run.doc["models"].get(model, {}).get("control"))
+    return _is_broken_on_purpose(run.doc["models"].get(model, {}))
 
 
 def differing_cells(runs: list[Run]) -> tuple[int, list[tuple[str, str, str]]]:
@@ -205,6 +213,49 @@ def differing_cells(runs: list[Run]) -> tuple[int, list[tuple[str, str, str]]]:
     common = [k for k in per[0] if all(k in p for p in per[1:])]
     differ = [k for k in common if len({p[k]["verdict"] for p in per}) > 1]
     return len(common), differ
+
+
+def _block_id(model: str, backend: str, prop: str) -> str:
+    """The anchor of one cell's side-by-side evidence block."""
+    return f"diff-{model}-{backend}-{prop}".replace("_", "-").replace("+", "-")
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Cells that differ the same way: same verdicts per version, same explanation."""
+
+    models: tuple[str, ...]
+    backend: str
+    props: tuple[str, ...]
+    verdicts: tuple[str, ...]
+    why: tuple[str, ...]
+
+
+def group_differences(runs: list[Run], differ: list[tuple[str, str, str]]) -> list[_Group]:
+    """One group per distinct difference, in the order the cells first appear.
+
+    First a model's properties that change alike (taskgroup_eager: ∅ on 3.11, then ✓ on
+    13 properties), then models whose groups are the same property list changing alike
+    (every TaskGroup-based program's cancel_while_failing on 3.13).
+    """
+    versions = [r.version for r in runs]
+    per = [r.cells() for r in runs]
+    by_model: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for model, backend, prop in differ:
+        verdicts = tuple(p[(model, backend, prop)]["verdict"] for p in per)
+        why = tuple(_explanations(model, prop, versions, _changed_at(list(verdicts))))
+        by_model.setdefault((model, backend, verdicts, why), []).append(prop)
+    merged: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for (model, backend, verdicts, why), props in by_model.items():
+        merged.setdefault((backend, tuple(props), verdicts, why), []).append(model)
+    return [
+        _Group(tuple(models), backend, props, verdicts, why)
+        for (backend, props, verdicts, why), models in merged.items()
+    ]
+
+
+def _names(names: tuple[str, ...], link: Mapping[str, str]) -> str:
+    return ", ".join(f"[`{n}`](#{link[n]})" if n in link else f"`{n}`" for n in names)
 
 
 def _verdict_section(runs: list[Run]) -> list[str]:
@@ -217,29 +268,46 @@ def _verdict_section(runs: list[Run]) -> list[str]:
             f"{', '.join(versions)}): they all agree."
         )
         return out
+    groups = group_differences(runs, differ)
     out.append(
         f"The run compared {n} cells judged on every version ({', '.join(versions)}); "
-        f"{len(differ)} differ:"
+        f"{len(differ)} differ, in {len(groups)} distinct ways. Each row is one way: the "
+        "models and properties listed all changed exactly so. A linked name opens that "
+        "cell's evidence side by side, below; a program broken on purpose follows the "
+        "model it is built on."
     )
-    out += ["", "| Model | Property | " + " | ".join(versions) + " | Explained by |"]
+    out += ["", "| Models | Properties | " + " | ".join(versions) + " | Explained by |"]
     out.append("|---|---|" + "---|" * len(versions) + "---|")
-    per = [r.cells() for r in runs]
-    for model, backend, prop in differ:
-        verdicts = [p[(model, backend, prop)]["verdict"] for p in per]
-        why = _explanations(model, prop, versions, _changed_at(verdicts))
-        marks = " | ".join(f"{ICON[v]} {v}" for v in verdicts)
+    shown = {k for k in differ if not _is_control(runs[0], k[0])}
+    for g in groups:
+        # Every cell stays reachable: with one model, each property links to its block;
+        # with one property, each model does.
+        model_links = {
+            m: _block_id(m, g.backend, g.props[0])
+            for m in g.models
+            if len(g.props) == 1 and (m, g.backend, g.props[0]) in shown
+        }
+        prop_links = {
+            prop: _block_id(g.models[0], g.backend, prop)
+            for prop in g.props
+            if len(g.models) == 1 and (g.models[0], g.backend, prop) in shown
+        }
+        marks = " | ".join(f"{ICON[v]} {v}" for v in g.verdicts)
+        why = "; ".join(g.why) if g.why else "no CPython change on file: see the evidence"
         out.append(
-            f"| `{model}` [{backend}] | {prop} | {marks} | "
-            + ("; ".join(why) if why else "no CPython change on file: see the evidence")
-            + " |"
+            f"| {_names(g.models, model_links)} [{g.backend}] "
+            f"| {_names(g.props, prop_links)} | {marks} | {why} |"
         )
     out += ["", "The CPython changes named above:", ""]
     out += [f"- [{c.short}]({c.url}) (Python {c.since}): {c.title}" for c in CHANGES]
     out += ["", "### The evidence, side by side", ""]
+    per = [r.cells() for r in runs]
     for model, backend, prop in differ:
-        if _is_control(runs[0], model):
+        if (model, backend, prop) not in shown:
             continue  # broken programs follow their base model; its cell is shown
         cells = {r.version: p[(model, backend, prop)] for r, p in zip(runs, per, strict=True)}
+        out.append(f'<a id="{_block_id(model, backend, prop)}"></a>')
+        out.append("")
         out.append(f'??? note "`{model}` [{backend}] · {prop}"')
         out.append("")
         for v, c in cells.items():
@@ -335,7 +403,7 @@ def _matrix_tabs(runs: list[Run]) -> list[str]:
         cols = [
             (m, b)
             for m, card in doc["models"].items()
-            if not card.get("control") or m == "seed_given"
+            if not _is_broken_on_purpose(card) or m == "seed_given"
             for b in card["backends"]
         ]
         cells = run.cells()

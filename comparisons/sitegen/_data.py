@@ -203,13 +203,14 @@ def load_site_data(build: Path | None = None, published: Path | None = _DEFAULT)
         MissingData: an input is missing or malformed.
     """
     build = build or build_dir()
+    conformance = load_conformance(build / "results" / "conformance.json")
     try:
         bench = load_benchmarks(build, published_path() if published is _DEFAULT else published)
     except BenchDataError as exc:
         raise MissingData(str(exc)) from exc
     return SiteData(
         build=build,
-        conformance=load_conformance(build / "results" / "conformance.json"),
+        conformance=conformance,
         bench=bench,
         leaks=load_leak_reports(build / "reports" / "leaks"),
     )

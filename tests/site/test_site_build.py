@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
-from _site_build import PRODUCE_TIMEOUT, ROOT, build_site, give_producers_their_timeout
+from _site_build import (
+    PRODUCE_TIMEOUT,
+    PRODUCING_FIXTURES,
+    PUBLISHED_NAME,
+    ROOT,
+    build_site,
+    give_producers_their_timeout,
+)
 from _site_html import page_file
 
 from comparisons.sitegen import MissingData, load_site_data
@@ -65,7 +74,7 @@ def test_missing_results_name_the_file_and_the_command(tmp_path: Path) -> None:
     ("remove", "named"),
     [
         ("results/conformance.json", "results/conformance.json"),
-        ("reports/bench", "reports/bench"),
+        ("bench/quick.json", "bench/quick.json"),
         ("reports/leaks", "reports/leaks"),
     ],
 )
@@ -76,8 +85,8 @@ def test_each_missing_input_is_named(
     shutil.copytree(site_data, build)
     target = build / remove
     shutil.rmtree(target) if target.is_dir() else target.unlink()
-    with pytest.raises(MissingData, match=named.replace("/", r"[/\\]")) as exc:
-        load_site_data(build)
+    with pytest.raises(MissingData, match=named.replace("/", r"[/\\]").replace(".", r"\.")) as exc:
+        load_site_data(build, published=None)
     assert "make.py main" in str(exc.value)
 
 
@@ -101,13 +110,45 @@ def test_an_empty_leak_report_is_refused(site_data: Path, tmp_path: Path) -> Non
         load_site_data(build)
 
 
-def test_a_malformed_plot_is_refused(site_data: Path, tmp_path: Path) -> None:
-    build = tmp_path / "build"
-    shutil.copytree(site_data, build)
-    svg = sorted((build / "reports" / "bench").glob("*.svg"))[0]
-    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><text a="1" a="2"/></svg>')
-    with pytest.raises(MissingData, match="not well-formed XML"):
-        load_site_data(build)
+def _published_with(site_data: Path, tmp_path: Path, **changes: Any) -> Path:
+    doc = json.loads((site_data / PUBLISHED_NAME).read_text())
+    for dotted, value in changes.items():
+        section, key = dotted.split("__")
+        doc[section][key] = value
+    path = tmp_path / "full.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"joinery__profile": "quick"}, "profile is 'quick', not 'full'"),
+        ({"commit_info__dirty": True}, "dirty tree"),
+        ({"machine_info__python_version": None}, "machine_info.python_version is missing"),
+    ],
+)
+def test_a_published_run_that_fails_the_checks_stops_the_build(
+    site_data: Path, tmp_path: Path, changes: dict[str, Any], named: str
+) -> None:
+    # A committed file edited by hand is checked as strictly as `benchmarks publish`.
+    bad = _published_with(site_data, tmp_path, **changes)
+    with pytest.raises(MissingData, match=re.escape(named)) as exc:
+        load_site_data(site_data, published=bad)
+    assert "python -m benchmarks publish" in str(exc.value)
+    result = build_site(site_data, tmp_path / "site", published=bad)
+    assert result.returncode != 0 and named in result.stdout + result.stderr
+
+
+def test_the_dressed_published_run_passes_the_checks(site_data: Path) -> None:
+    # The control for the test above: unchanged, the same file is accepted.
+    data = load_site_data(site_data, published=site_data / PUBLISHED_NAME)
+    assert data.bench.published is not None and data.bench.quoted is data.bench.published
+
+
+def test_a_named_published_run_that_is_missing_is_an_error(site_data: Path, tmp_path: Path) -> None:
+    with pytest.raises(MissingData, match="no such file"):
+        load_site_data(site_data, published=tmp_path / "nope.json")
 
 
 def test_every_test_that_may_produce_the_data_has_the_producers_timeout(
@@ -119,7 +160,7 @@ def test_every_test_that_may_produce_the_data_has_the_producers_timeout(
     producing = [
         item
         for item in request.session.items
-        if {"site_data", "built_site"} & set(getattr(item, "fixturenames", ()))
+        if PRODUCING_FIXTURES & set(getattr(item, "fixturenames", ()))
     ]
     if not producing:
         pytest.skip("no test of this selection uses the producing fixtures")

@@ -733,7 +733,15 @@ def bench_findings(data: SiteData, page: str) -> str:
     # to look: point into the report instead.
     text = re.sub(r"\bbelow\b", f"in [the report]({link})", _findings_of(report))
     out = text + "\n\n" + _source_line(report, link)
-    return out if data.bench.published else _no_published() + "\n\n" + out
+    if data.bench.published:
+        return out
+    how = rel(page, "benchmarks/index.md")
+    return (
+        '!!! warning "No published run"\n\n    No full-profile run is committed, so these '
+        "findings are this machine's quick run's, whose ratios scatter by tens of percent "
+        f"([what a published run is and how to make one]({how}#two-runs-the-published-one-"
+        "and-this-machine-now)).\n\n" + out
+    )
 
 
 def bench_now(data: SiteData, page: str) -> str:

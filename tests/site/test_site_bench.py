@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from _site_build import DRESSED_PROFILE, PUBLISHED_NAME
 from _site_html import page_file, parse, text
@@ -102,3 +103,25 @@ def test_the_quick_run_is_never_labelled_published(site_data: Path) -> None:
     data = load_site_data(site_data, published=None)
     assert data.bench.published is None and data.bench.quoted is data.bench.now
     assert "Published run" not in data.bench.now.markdown.split("\n## ")[0]
+
+
+def test_the_404_base_follows_site_url_when_there_is_one() -> None:
+    # Deployed under a path (site_url set), the 404 page's root is that path, not "/";
+    # every resource tag is written by a script, out of the preload scanner's sight.
+    from types import SimpleNamespace
+
+    from comparisons.sitegen import hooks
+
+    page = (
+        '<html><head><link rel="stylesheet" href="./assets/a.css"></head><body>'
+        '<script id="__config" type="application/json">{"base": "."}</script>'
+        '<script src="./assets/b.js"></script></body></html>'
+    )
+    config: Any = SimpleNamespace(site_url="https://example.org/joinery/")
+    out = hooks.on_post_template(page, "404.html", config)
+    assert '"/joinery/"' in out
+    assert 'href="./assets/a.css"' not in out and 'href=\\"./assets/a.css\\"' in out
+    assert "<\\/script>" in out  # the written script tag does not end the writing one
+    config.site_url = None
+    assert '"/"' in hooks.on_post_template(page, "404.html", config)
+    assert hooks.on_post_template(page, "main.html", config) == page

@@ -59,9 +59,8 @@ def test_with_a_published_run_the_figures_and_findings_are_its_own(built_site: P
     assert "From the published run:" in index
     assert page_file(built_site, PUBLISHED_PAGE).is_file()
     report = text(page_file(built_site, PUBLISHED_PAGE))
-    assert report.lstrip().startswith("Published run (full profile)") or (
-        "Published run (full profile)" in report
-    )
+    assert "Published run (full profile)" in report
+    assert f"{DRESSED_PROFILE} profile" in report  # the report's own header, from the JSON
     for task in TASKS:
         if not task.figures:
             continue

@@ -46,18 +46,26 @@ def paired(argv: list[str]) -> int:
         help="cancel only: one child fails (default, as test_cancel) or the group is "
         "cancelled from outside",
     )
+    parser.add_argument(
+        "--best-of",
+        type=int,
+        default=1,
+        help="measure each row K times per round and keep its smallest figure (default 1)",
+    )
     args = parser.parse_args(argv)
     trial = trial_for(args.measure, args.release)
     load = os.getloadavg()
     try:
-        results = run_paired(args.flavor, args.rows, args.n, args.rounds, measure=trial)
+        results = run_paired(
+            args.flavor, args.rows, args.n, args.rounds, measure=trial, best_of=args.best_of
+        )
     except (LookupError, ValueError) as exc:
         parser.error(str(exc))
     after = os.getloadavg()
     note = (
         f"load average (1 min) {load[0]:.2f} before, {after[0]:.2f} after, on {os.cpu_count()} CPUs"
     )
-    print(render(args.flavor, args.n, results, measure=trial, note=note))
+    print(render(args.flavor, args.n, results, measure=trial, note=note, best_of=args.best_of))
     return 0
 
 

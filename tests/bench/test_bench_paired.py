@@ -174,3 +174,24 @@ def test_command_line_measures_and_names_bad_input(capsys: pytest.CaptureFixture
     with pytest.raises(SystemExit):
         main(["paired", "--measure", "cancel", "--flavor", "asyncio", "floor:await"])
     assert "has no group" in capsys.readouterr().err
+
+
+def test_best_of_keeps_each_rows_smallest_figure_of_the_round() -> None:
+    class Noisy(_Drifting):
+        def sample(self, driver: Driver, row: Row, n: int) -> float:
+            self.calls.append(row.id)
+            # Every other pass of a round is disturbed (x10): best of 2 drops it.
+            disturbed = 10.0 if len(self.calls) % 4 in (1, 2) else 1.0
+            return self.weights[row.id] * disturbed * n
+
+    trial = Noisy({"native:trio.nursery": 2.0, "linear": 3.0})
+    results = run_paired(
+        "trio", ["linear"], n=1, rounds=3, measure=trial, best_of=2,
+        driver_factory=lambda f: _FakeDriver(), shuffle=lambda rows: None,
+    )  # fmt: skip
+    assert trial.calls == ["native:trio.nursery", "linear"] * 6
+    assert results[1].samples == (3.0, 3.0, 3.0)
+    assert results[1].ratios == (1.5, 1.5, 1.5)
+    assert "best of 2 per round" in render("trio", 1, results, measure=trial, best_of=2)
+    with pytest.raises(ValueError, match="best_of >= 1"):
+        run_paired("trio", [], n=1, rounds=2, best_of=0)

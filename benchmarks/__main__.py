@@ -4,8 +4,8 @@ quick: build/bench/quick.json, then its report in build/reports/bench/ (``make.p
 full:  build/bench/full.json, then its report in build/reports/bench/ (for publication).
 The report names its profile; the last run written is the one the site shows.
 Arguments after ``--`` go to pytest (e.g. ``-- -k spawn_join``).
-paired: spawn+join ratios to the loop's own group, taken round by round (see
-``benchmarks._paired``): ``python -m benchmarks paired --flavor trio ROW...``.
+paired: ratios to the loop's own group, taken round by round (see ``benchmarks._paired``):
+``python -m benchmarks paired [--measure spawn|cancel|memory|rss] --flavor trio ROW...``.
 publish: copy a full run (default build/bench/full.json) to benchmarks/published/full.json,
 the committed run the site's figures come from, after checking its metadata (see
 ``comparisons.bench_report._published``): ``python -m benchmarks publish [RUN.json]``.
@@ -25,20 +25,50 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def paired(argv: list[str]) -> int:
     """``python -m benchmarks paired``: print a table of paired ratios."""
+    import os
+
     from benchmarks._drivers import FLAVORS
-    from benchmarks._paired import render, run_paired
+    from benchmarks._paired import MEASURES, render, run_paired, trial_for
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks paired", description=__doc__)
     parser.add_argument("rows", nargs="+", help="row ids, e.g. direct:task.launch linear")
     parser.add_argument("--flavor", choices=FLAVORS, default="asyncio")
     parser.add_argument("--n", type=int, default=10_000, help="children per round")
     parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument(
+        "--measure",
+        choices=MEASURES,
+        default="spawn",
+        help="spawn+join time (default), cancel fan-out time, tracemalloc bytes or "
+        "peak-RSS bytes per parked task",
+    )
+    parser.add_argument(
+        "--release",
+        choices=("fail", "cancel"),
+        default="fail",
+        help="cancel only: one child fails (default, as test_cancel) or the group is "
+        "cancelled from outside",
+    )
+    parser.add_argument(
+        "--best-of",
+        type=int,
+        default=1,
+        help="measure each row K times per round and keep its smallest figure (default 1)",
+    )
     args = parser.parse_args(argv)
+    trial = trial_for(args.measure, args.release)
+    load = os.getloadavg()
     try:
-        results = run_paired(args.flavor, args.rows, args.n, args.rounds)
+        results = run_paired(
+            args.flavor, args.rows, args.n, args.rounds, measure=trial, best_of=args.best_of
+        )
     except (LookupError, ValueError) as exc:
         parser.error(str(exc))
-    print(render(args.flavor, args.n, results))
+    after = os.getloadavg()
+    note = (
+        f"load average (1 min) {load[0]:.2f} before, {after[0]:.2f} after, on {os.cpu_count()} CPUs"
+    )
+    print(render(args.flavor, args.n, results, measure=trial, note=note, best_of=args.best_of))
     return 0
 
 

@@ -29,19 +29,16 @@ suites. This is the figure to quote for "x native". Four measures:
 from __future__ import annotations
 
 import gc
-import json
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 from benchmarks._drivers import Driver, Flavor, make_driver
 from benchmarks._rows import NATIVE_BY_BACKEND, Row, SpawnN, find_row
+from benchmarks._rss import in_fresh_process
 from benchmarks._work import (
     Fanout,
     NotJoined,
@@ -52,7 +49,6 @@ from benchmarks._work import (
 )
 
 X = "\xd7"  # the multiplication sign
-ROOT = Path(__file__).resolve().parent.parent
 
 Measure = Literal["spawn", "cancel", "memory", "rss"]
 MEASURES: tuple[Measure, ...] = ("spawn", "cancel", "memory", "rss")
@@ -197,13 +193,7 @@ class RssTrial(MemoryTrial):
     measure: Measure = "rss"
 
     def sample(self, driver: Driver, row: Row, n: int) -> float:
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks._rss", row.id, driver.flavor, str(n)],
-            cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if out.returncode != 0:
-            raise RuntimeError(f"RSS subprocess failed ({out.returncode}):\n{out.stderr}")
-        got = json.loads(out.stdout)
+        got = in_fresh_process(row.id, driver.flavor, n)
         return float(got["bytes_per_task"]) * n
 
 

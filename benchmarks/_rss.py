@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
+from pathlib import Path
 
 from benchmarks._drivers import FLAVORS, Flavor, make_driver
 from benchmarks._rows import find_row
@@ -56,6 +58,22 @@ def measure(row_id: str, flavor: Flavor, n: int) -> dict[str, float]:
         "maxrss_kib": after,
         "bytes_per_task": (after - before) * 1024 / n,
     }
+
+
+def in_fresh_process(row_id: str, flavor: Flavor, n: int) -> dict[str, float]:
+    """:func:`measure` in a new interpreter, so its peak RSS starts from nothing.
+
+    Raises:
+        RuntimeError: the subprocess failed (its stderr is in the message).
+    """
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks._rss", row_id, flavor, str(n)],
+        cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if out.returncode != 0:
+        raise RuntimeError(f"RSS subprocess failed ({out.returncode}):\n{out.stderr}")
+    got: dict[str, float] = json.loads(out.stdout)
+    return got
 
 
 def main(argv: list[str]) -> int:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
 import pytest
 
-from benchmarks._http import ROOT
 from benchmarks._profile import Profile
+from benchmarks._rss import in_fresh_process
 from benchmarks._work import NotJoined, fanout_round, parked_bytes_per_task
 from benchmarks.conftest import Bench, Case
 
@@ -41,12 +38,6 @@ def test_parked_rss(bench: Bench, drivers: Any, group_case: Case, profile: Profi
                flavor=group_case.flavor, n=n, unit="task", rss=samples)  # fmt: skip
 
     def measure() -> None:
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks._rss", row.id, group_case.flavor, str(n)],
-            cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if out.returncode != 0:
-            raise RuntimeError(f"RSS subprocess failed ({out.returncode}):\n{out.stderr}")
-        samples.append(json.loads(out.stdout))
+        samples.append(in_fresh_process(row.id, group_case.flavor, n))
 
     bench.time(measure, rounds=profile.rss_rounds)
